@@ -1,0 +1,1 @@
+"""Dagster definitions, auto-loaded by `pipeline.definitions` (one ``@dg.definitions`` per module)."""

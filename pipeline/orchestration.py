@@ -1,0 +1,100 @@
+"""Run ``daily_usage_job`` on the project's persistent Dagster instance (shared with ``dagster dev``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+from dagster._core.instance.ref import InstanceRef
+from dagster._utils.error import SerializableErrorInfo
+
+from pipeline.defs.jobs import DAILY_USAGE_JOB
+from pipeline.defs.partitions import range_tags
+from pipeline.paths import DATA_DIR, PROJECT_ROOT
+
+INSTANCE_HOME_ENV = "LITELLM_USAGE_DAGSTER_HOME"
+DEFAULT_INSTANCE_HOME = DATA_DIR / "dagster"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    """The job run: its id, whether it succeeded, and the failed steps with their first error line."""
+
+    run_id: str
+    success: bool
+    failed_steps: dict[str, str]
+
+
+def instance_home(environ: Mapping[str, str] | None = None) -> Path:
+    """Instance storage: ``$LITELLM_USAGE_DAGSTER_HOME``, else ``<repo>/data/dagster`` (like dagster dev)."""
+    env = os.environ if environ is None else environ
+    value = env.get(INSTANCE_HOME_ENV, "").strip()
+    return Path(value).resolve() if value else DEFAULT_INSTANCE_HOME
+
+
+def instance_ref(environ: Mapping[str, str] | None = None) -> InstanceRef:
+    """The repo's ``dagster.yaml`` with its storage paths anchored at `instance_home` instead of the cwd."""
+    home = instance_home(environ)
+    home.mkdir(parents=True, exist_ok=True)
+    overrides = {
+        "storage": {"sqlite": {"base_dir": str(home / "storage")}},
+        "local_artifact_storage": {
+            "module": "dagster._core.storage.root",
+            "class": "LocalArtifactStorage",
+            "config": {"base_dir": str(home)},
+        },
+        "compute_logs": {
+            "module": "dagster._core.storage.local_compute_log_manager",
+            "class": "LocalComputeLogManager",
+            "config": {"base_dir": str(home / "logs")},
+        },
+    }
+    return InstanceRef.from_dir(str(home), config_dir=str(PROJECT_ROOT), overrides=overrides)
+
+
+@contextmanager
+def open_instance(environ: Mapping[str, str] | None = None) -> Iterator[dg.DagsterInstance]:
+    """The persistent instance the UI uses: ``$DAGSTER_HOME`` if set, else the repo's (see `instance_ref`)."""
+    env = os.environ if environ is None else environ
+    if env.get("DAGSTER_HOME", "").strip() and not env.get(INSTANCE_HOME_ENV, "").strip():
+        with dg.DagsterInstance.get() as instance:
+            yield instance
+        return
+    with dg.DagsterInstance.from_ref(instance_ref(environ)) as instance:
+        yield instance
+
+
+def run_job(instance: dg.DagsterInstance, start: date, end: date, log_level: str = "WARNING") -> RunOutcome:
+    """Run ``daily_usage_job`` over ``start..end`` as one single-run backfill on ``instance``."""
+    from pipeline.definitions import defs
+
+    job = defs().resolve_job_def(DAILY_USAGE_JOB)
+    if log_level not in LOG_LEVELS:
+        raise ValueError(f"log_level must be one of {LOG_LEVELS}")
+    result = job.execute_in_process(
+        instance=instance,
+        tags=range_tags(start.isoformat(), end.isoformat()),
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        raise_on_error=False,
+    )
+    failed: dict[str, str] = {}
+    for event in result.all_events:
+        if event.is_step_failure and event.step_key:
+            failed.setdefault(event.step_key, _root_message(event.step_failure_data.error))
+    return RunOutcome(result.run_id, result.success, failed)
+
+
+def _root_message(error: SerializableErrorInfo | None) -> str:
+    """The innermost cause's first line (user errors are wrapped in Dagster's own)."""
+    if error is None:
+        return "failed"
+    while error.cause is not None:
+        error = error.cause
+    lines = error.message.strip().splitlines()
+    return lines[0] if lines else error.cls_name or "failed"
