@@ -1,0 +1,59 @@
+-- description: Daily LiteLLM activity per team and provider (custom_llm_provider), merged across pages. Flattened from results[].breakdown.providers[provider].api_key_breakdown[key].
+-- grain: date, team_id, provider
+-- partition_column: date
+-- column date: UTC day (raw partition_date).
+-- column team_id: Same team attribution as staging.daily_activity (scope team, else KeyMetadata.team_id, else 'Unassigned').
+-- column provider: LiteLLM custom_llm_provider ('unknown' when empty).
+-- column spend: Spend in USD, summed across pages.
+-- column prompt_tokens: Prompt (input) tokens.
+-- column completion_tokens: Completion (output) tokens.
+-- column cache_read_input_tokens: Prompt tokens read from the provider cache (0 when LiteLLM did not report it).
+-- column cache_creation_input_tokens: Prompt tokens written to the provider cache (0 when not reported).
+-- column total_tokens: prompt_tokens + completion_tokens as reported by LiteLLM.
+-- column api_requests: Requests counted by LiteLLM (sub-calls and billed retries count 0).
+-- column successful_requests: Requests whose status was not 'failure'.
+-- column failed_requests: Requests whose status was 'failure'.
+WITH results AS (
+    SELECT
+        p.partition_date,
+        p.scope,
+        CASE WHEN starts_with(p.scope, 'team:') THEN coalesce(nullif(p.team_id, ''), substr(p.scope, 6)) END
+            AS scope_team_id,
+        r.value AS result
+    FROM raw.team_daily_activity AS p, json_each(p.payload, '$.results') AS r
+    WHERE r.value ->> 'date' = strftime(p.partition_date, '%Y-%m-%d')
+),
+cells AS (
+    SELECT
+        results.partition_date,
+        coalesce(
+            results.scope_team_id, nullif(k.value -> 'metadata' ->> 'team_id', ''), 'Unassigned'
+        ) AS team_id,
+        b.key AS provider,
+        k.key AS api_key,
+        k.value -> 'metadata' AS key_meta,
+        json_transform(
+            k.value -> 'metrics',
+            '{"spend": "DOUBLE", "prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
+              "cache_read_input_tokens": "BIGINT", "cache_creation_input_tokens": "BIGINT", "total_tokens": "BIGINT",
+              "api_requests": "BIGINT", "successful_requests": "BIGINT", "failed_requests": "BIGINT"}'
+        ) AS m
+    FROM results,
+        json_each(results.result, '$.breakdown.providers') AS b,
+        json_each(b.value, '$.api_key_breakdown') AS k
+)
+SELECT
+    cells.partition_date AS date,
+    cells.team_id,
+    cells.provider,
+    sum(coalesce(cells.m.spend, 0)) AS spend,
+    CAST(sum(coalesce(cells.m.prompt_tokens, 0)) AS BIGINT) AS prompt_tokens,
+    CAST(sum(coalesce(cells.m.completion_tokens, 0)) AS BIGINT) AS completion_tokens,
+    CAST(sum(coalesce(cells.m.cache_read_input_tokens, 0)) AS BIGINT) AS cache_read_input_tokens,
+    CAST(sum(coalesce(cells.m.cache_creation_input_tokens, 0)) AS BIGINT) AS cache_creation_input_tokens,
+    CAST(sum(coalesce(cells.m.total_tokens, 0)) AS BIGINT) AS total_tokens,
+    CAST(sum(coalesce(cells.m.api_requests, 0)) AS BIGINT) AS api_requests,
+    CAST(sum(coalesce(cells.m.successful_requests, 0)) AS BIGINT) AS successful_requests,
+    CAST(sum(coalesce(cells.m.failed_requests, 0)) AS BIGINT) AS failed_requests
+FROM cells
+GROUP BY cells.partition_date, cells.team_id, cells.provider
