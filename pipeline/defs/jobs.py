@@ -1,10 +1,9 @@
 """The daily usage job and the schedules that keep it fresh."""
 
-from __future__ import annotations
-
 from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
 from pipeline.defs.partitions import range_tags
 
@@ -14,7 +13,7 @@ FINALIZE_CRON = "30 1 * * *"
 LAYERS = ("raw", "staging", "marts", "serving")
 
 
-def build_daily_usage_job() -> dg.UnresolvedAssetJobDefinition:
+def build_daily_usage_job() -> UnresolvedAssetJobDefinition:
     """raw -> staging -> marts -> serving (with their checks); partitioning is inferred from the assets."""
     return dg.define_asset_job(
         DAILY_USAGE_JOB,
