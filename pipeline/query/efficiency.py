@@ -34,12 +34,12 @@ def cost_efficiency(
 
     Columns: ``team_id``, ``team_alias`` (latest in range), ``model``, ``model_group``, ``provider``,
     ``spend``, ``prompt_tokens``, ``completion_tokens``, ``cache_read_input_tokens``,
-    ``cache_creation_input_tokens``, ``total_tokens``, ``successful_requests``, and ratios recomputed from
-the range sums (never averaged):
-    ``spend_per_1k_tokens = 1000 * spend / total_tokens``, ``tokens_per_usd = total_tokens / spend``,
-    ``spend_per_successful_request = spend / successful_requests``,
-    ``cache_read_share = cache_read_input_tokens / prompt_tokens`` (each null when its denominator is 0);
-    ``list_price_cost`` and ``list_price_savings`` summed, null unless every day in range has a list price.
+    ``cache_creation_input_tokens``, ``total_tokens``, ``successful_requests``, and ratios recomputed
+    from the range sums (never averaged): ``spend_per_1k_tokens = 1000 * spend / total_tokens``,
+    ``tokens_per_usd = total_tokens / spend``, ``spend_per_successful_request = spend /
+    successful_requests``, ``cache_read_share = cache_read_input_tokens / prompt_tokens`` (each null
+    when its denominator is 0); ``list_price_cost`` and ``list_price_savings`` summed, null unless
+    every day in range has a list price.
     """
     span = validate_range(start, end)
     top = positive_limit(limit)

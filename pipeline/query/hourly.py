@@ -60,15 +60,16 @@ def hourly_usage(
     upper = datetime.combine(span.end + timedelta(days=1), time(), zone).astimezone(UTC)
     with reader(db) as r:
         groups = r.model_groups()
-        hint = ""
-        for name in [model_group] if isinstance(model_group, str) else list(model_group or []):
-            if name not in groups.spellings and name in r.model_to_group():
-                hint = f"; hourly usage is by model group: {name!r} is in group {r.model_to_group()[name]!r}"
+        hints = {
+            model: f"; hourly usage is by model group: {model!r} is in group {group!r}"
+            for model, group in r.model_to_group().items()
+            if model not in groups.spellings
+        }
         where = Where("hour >= ? AND hour < ?", lower, upper)
         where.conditions.append("date BETWEEN ? AND ?")
         where.params += [lower.date(), upper.date()]
         where.add_in("team_id", resolve_names(team, r.teams(), "team"))
-        where.add_in("model_group", resolve_names(model_group, groups, "model_group", hint=hint))
+        where.add_in("model_group", resolve_names(model_group, groups, "model_group", hints=hints))
         sql = f"""
             SELECT hour AS hour_utc, {summed(_COUNTS)},
                    sum(successful_requests)::DOUBLE / nullif(sum(api_requests), 0) AS success_rate,

@@ -163,12 +163,11 @@ def resolve_names(
     index: NameIndex,
     parameter: str,
     *,
-    other: NameIndex | None = None,
-    hint: str = "",
+    hints: Mapping[str, str] | None = None,
 ) -> list[str] | None:
     """Canonical keys selected by ``values`` (``None`` = no filter); unknown names raise with suggestions.
 
-    A name matching nothing in ``index`` but present in ``other`` adds ``hint`` to the error.
+    ``hints`` maps a name to extra text for its error (e.g. which model group a model belongs to).
     """
     names = as_list(values)
     if not names:
@@ -178,7 +177,7 @@ def resolve_names(
     for name in names:
         keys = index.spellings.get(name)
         if keys is None:
-            extra = hint if other is not None and name in other.spellings else ""
-            raise error(parameter, name, index.kind, index.suggestions(name), extra)
+            hint = (hints or {}).get(name, "")
+            raise error(parameter, name, index.kind, index.suggestions(name), hint)
         selected |= keys
     return sorted(selected)
