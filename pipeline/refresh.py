@@ -80,9 +80,7 @@ def select_source(
 
     with DemoGateway.start(GatewayConfig()) as gw:
         ds = gw.dataset
-        yield Source(
-            gw.base_url, gw.api_key, True, start or ds.first_day, end or ds.last_day + timedelta(days=1)
-        )
+        yield Source(gw.base_url, gw.api_key, True, start or ds.first_day, end or ds.end_day)
 
 
 @contextmanager

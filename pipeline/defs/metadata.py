@@ -60,6 +60,7 @@ def markdown_preview(df: pl.DataFrame) -> dg.MetadataValue:
         tbl_hide_dataframe_shape=True,
         fmt_str_lengths=40,
         tbl_cols=12,
+        tbl_width_chars=400,
     ):
         return dg.MetadataValue.md(str(df))
 
