@@ -311,3 +311,203 @@ def table_rows(
 ) -> list[dict[str, Any]]:
     """Query results as a list of dicts."""
     return conn.sql(sql, params=params or []).pl().to_dicts()
+
+
+D1 = date(2026, 3, 2)
+D2 = date(2026, 3, 3)
+TEAM_ALIASES = {"team-eng": "Engineering", "team-data": "Data Science", "team-gone": "Gone Team"}
+KNOWN_TEAMS = ("team-eng", "team-data")
+
+
+def small_daily_rows() -> list[DbRow]:
+    """Two days of daily rows: two listed teams, a deleted team and keyless/teamless traffic."""
+    return [
+        DbRow(
+            D1,
+            "team-eng",
+            "k-eng",
+            "gpt-4o",
+            "gpt-4o",
+            "openai",
+            1.0,
+            200_000,
+            80_000,
+            100,
+            0,
+            40_000,
+            key_alias="eng-backend",
+        ),
+        DbRow(
+            D1,
+            "team-eng",
+            "k-eng",
+            "claude-sonnet-4-20250514",
+            "claude-sonnet-4",
+            "anthropic",
+            1.8,
+            400_000,
+            40_000,
+            59,
+            1,
+            key_alias="eng-backend",
+        ),
+        DbRow(
+            D1,
+            "team-data",
+            "k-data",
+            "gpt-4o",
+            "gpt-4o",
+            "openai",
+            0.25,
+            60_000,
+            10_000,
+            20,
+            0,
+            key_alias="data-notebooks",
+        ),
+        DbRow(
+            D1,
+            "team-gone",
+            "k-old",
+            "mystery-model",
+            "mystery",
+            "acme",
+            0.5,
+            1_000,
+            500,
+            5,
+            1,
+            key_alias="old-key",
+        ),
+        DbRow(
+            D1, "", "k-none", "gpt-4o", "gpt-4o", "openai", 0.1, 100, 50, 3, 0, key_alias=None, key_team_id=""
+        ),
+        DbRow(
+            D2,
+            "team-eng",
+            "k-eng",
+            "gpt-4o",
+            "gpt-4o",
+            "openai",
+            2.0,
+            300_000,
+            90_000,
+            150,
+            2,
+            key_alias="eng-backend",
+        ),
+        DbRow(
+            D2,
+            "team-data",
+            "k-data",
+            "claude-sonnet-4-20250514",
+            "claude-sonnet-4",
+            "anthropic",
+            0.7,
+            100_000,
+            20_000,
+            30,
+            0,
+            key_alias="data-notebooks",
+        ),
+    ]
+
+
+def small_spend_logs() -> list[dict[str, Any]]:
+    """Spend logs on D2: 3 timed successes, a failure without duration, legacy encodings, a no-team row."""
+    return [
+        spend_log(
+            "r1",
+            "2026-03-03T14:05:00.000+00:00",
+            duration_ms=100,
+            spend=0.5,
+            api_key="k-eng",
+            metadata={
+                "user_api_key_alias": "eng-backend",
+                "additional_usage_values": {"cache_read_input_tokens": 40},
+            },
+            request_tags=["prod", "checkout"],
+            cache_hit="True",
+        ),
+        spend_log(
+            "r2",
+            "2026-03-03T14:10:00Z",
+            duration_ms=200,
+            spend=0.7,
+            api_key="k-eng",
+            metadata=json.dumps(
+                {
+                    "user_api_key_alias": "eng-backend",
+                    "additional_usage_values": {"prompt_tokens_details": {"cached_tokens": 7}},
+                }
+            ),
+            request_tags='["prod"]',
+            cache_hit="None",
+        ),
+        spend_log(
+            "r3", "2026-03-03T14:59:59.999+00:00", duration_ms=400, spend=0.8, api_key="k-eng", cache_hit=""
+        ),
+        spend_log(
+            "r4",
+            "2026-03-03T14:02:40.001+00:00",
+            end="2026-03-03T14:02:40.812+00:00",
+            duration_ms=None,
+            spend=0.0,
+            status="failure",
+            prompt_tokens=0,
+            completion_tokens=0,
+            metadata={"error_information": {"error_code": "429"}},
+        ),
+        spend_log(
+            "r5",
+            "2026-03-03T15:00:00.000+00:00",
+            team_id="",
+            api_key="",
+            model="claude-sonnet-4-20250514",
+            model_group=None,
+            provider="",
+            spend=0.05,
+            status=None,
+            duration_ms=50,
+            request_tags=None,
+        ),
+    ]
+
+
+def seed_small(conn: duckdb.DuckDBPyConnection) -> None:
+    """The small hand-checkable warehouse the SQL model tests assert against."""
+    insert_rows_as_pages(
+        conn, small_daily_rows(), page_size=1, team_aliases=TEAM_ALIASES, known_teams=KNOWN_TEAMS
+    )
+    logs = small_spend_logs()
+    insert_spend_logs(conn, logs)
+    duplicate = dict(logs[0], spend=0.55)
+    insert_spend_logs(conn, [duplicate], extracted_at=datetime(2026, 3, 11, tzinfo=UTC))
+    insert_snapshot(
+        conn,
+        "teams",
+        [
+            {"team_id": "team-eng", "team_alias": "Engineering", "organization_id": "org-1"},
+            {"team_id": "team-data", "team_alias": "Data Science", "organization_id": None},
+        ],
+    )
+    insert_snapshot(
+        conn,
+        "keys",
+        [
+            {"token": "k-eng", "key_alias": "eng-backend", "team_id": "team-eng", "status": "active"},
+            {"token": "k-data", "key_alias": "data-notebooks", "team_id": "team-data", "status": "active"},
+            {"token": "k-old", "key_alias": "old-key", "team_id": "team-gone", "status": "deleted"},
+        ],
+    )
+    insert_snapshot(
+        conn,
+        "models",
+        [
+            model_info("gpt-4o", "openai/gpt-4o", "dep-1", "openai", 2.5e-6, 1e-5, 1.25e-6),
+            model_info("gpt-4o", "openai/gpt-4o", "dep-2", "openai", 2.5e-6, 1e-5, 1.25e-6),
+            model_info(
+                "claude-sonnet-4", "anthropic/claude-sonnet-4-20250514", "dep-3", "anthropic", 3e-6, 1.5e-5
+            ),
+        ],
+    )
