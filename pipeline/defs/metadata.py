@@ -14,13 +14,15 @@ from pipeline.defs.partitions import window_days
 PREVIEW_ROWS = 5
 
 
-def window_bounds(context: dg.AssetExecutionContext) -> tuple[datetime, datetime]:
+def window_bounds(
+    context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext,
+) -> tuple[datetime, datetime]:
     """The run's half-open partition time window ``[start, end)`` (a whole range in single-run backfills)."""
     window = context.partition_time_window
     return window.start, window.end
 
 
-def window_span(context: dg.AssetExecutionContext) -> tuple[date, date]:
+def window_span(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> tuple[date, date]:
     """First and last UTC day of the run's partition window (both inclusive)."""
     days = window_days(*window_bounds(context))
     return days[0], days[-1]
