@@ -182,8 +182,9 @@ class DemoGateway:
         if decision.drop:
             h.close_connection = True
             return
-        if decision.delay_s:
-            self._stopping.wait(decision.delay_s)
+        if decision.delay_s and self._stopping.wait(decision.delay_s):
+            h.close_connection = True
+            return
         if decision.status is not None:
             self._send_fault(h, decision)
             return
@@ -195,6 +196,9 @@ class DemoGateway:
             status, body, headers = err.status, err.render(), err.headers
         if self.config.page_latency_ms > 0 and status == 200:
             self._stopping.wait(self.config.page_latency_ms / 1000)
+        if self._stopping.is_set():
+            h.close_connection = True
+            return
         if decision.truncate:
             body = body[: max(len(body) // 2, 1)]
         h._send(status, body, headers)
