@@ -91,6 +91,7 @@ class _Cached:
     cache: dict[str, Any]
 
 
+_CATALOG = "marts_snapshot"
 _LOCK = threading.RLock()
 _SNAPSHOTS: dict[str, _Cached] = {}
 
@@ -120,8 +121,7 @@ def reader(db: str | os.PathLike[str] | None = None) -> Iterator[Reader]:
                 if entry is not None:
                     del _SNAPSHOTS[key]
                     entry.conn.close()
-                conn = duckdb.connect(str(snap), read_only=True)
-                conn.execute("SET TimeZone = 'UTC'")
+                conn = _open_snapshot(snap)
                 entry = _SNAPSHOTS[key] = _Cached(stamp, conn, {})
             yield Reader(entry.conn, "snapshot", snap, entry.cache)
         return
@@ -134,6 +134,24 @@ def reader(db: str | os.PathLike[str] | None = None) -> Iterator[Reader]:
     with read_connection(main) as conn:
         conn.execute("SET TimeZone = 'UTC'")
         yield Reader(conn, "warehouse", main)
+
+
+def _open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
+    """Attach ``path`` read-only to a private in-memory instance.
+
+    ``duckdb.connect(path)`` would reuse DuckDB's per-path instance cache, which may still hold the file that
+    ``os.replace`` has since swapped out; a private instance always opens the file currently at ``path``.
+    """
+    conn = duckdb.connect(":memory:")
+    try:
+        conn.execute("SET TimeZone = 'UTC'")
+        escaped = str(path).replace("'", "''")
+        conn.execute(f"ATTACH '{escaped}' AS {_CATALOG} (READ_ONLY)")
+        conn.execute(f"USE {_CATALOG}")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def close_cached() -> None:
