@@ -20,7 +20,7 @@
 -- column cache_read_share: cache_read_input_tokens / prompt_tokens (NULL when no prompt tokens).
 -- column list_price_cost: Cost at list prices: greatest(prompt_tokens - cache_read_input_tokens - cache_creation_input_tokens, 0) * input_cost_per_token + cache_read_input_tokens * coalesce(cache_read_input_token_cost, input_cost_per_token) + cache_creation_input_tokens * coalesce(cache_creation_input_token_cost, input_cost_per_token) + completion_tokens * output_cost_per_token; equals prompt_tokens * input + completion_tokens * output when no cache prices are known. NULL when the model has no input/output price.
 -- column list_price_savings: list_price_cost - spend (positive: cheaper than list price; NULL when list_price_cost is NULL).
-WITH u AS (
+WITH u AS NOT MATERIALIZED (
     SELECT
         u.*,
         coalesce(dm.input_cost_per_token, dl.input_cost_per_token) AS input_price,
@@ -31,7 +31,7 @@ WITH u AS (
     LEFT JOIN staging.models AS dm ON dm.model = u.model
     LEFT JOIN staging.models AS dl ON dl.litellm_model = u.model
 ),
-priced AS (
+priced AS NOT MATERIALIZED (
     SELECT
         u.*,
         greatest(u.prompt_tokens - u.cache_read_input_tokens - u.cache_creation_input_tokens, 0) * u.input_price

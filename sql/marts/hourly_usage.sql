@@ -15,7 +15,7 @@
 -- column spend: Spend in USD.
 -- column latency_p50_ms: Median request latency in ms, quantile_cont (linear interpolation) over latency_ms of all requests in the bucket.
 -- column latency_p95_ms: 95th percentile request latency in ms, quantile_cont (linear interpolation).
-WITH logs AS (
+WITH logs AS NOT MATERIALIZED (
     SELECT
         s.hour,
         s.date,
@@ -32,7 +32,7 @@ WITH logs AS (
     LEFT JOIN staging.models AS dl ON dl.litellm_model = s.model
     LEFT JOIN staging.model_map_daily AS mm ON mm.date = s.date AND mm.model = s.model
 ),
-g AS (
+g AS NOT MATERIALIZED (
     SELECT
         logs.hour,
         logs.date,

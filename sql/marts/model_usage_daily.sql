@@ -16,7 +16,7 @@
 -- column failed_requests: Requests that failed.
 -- column success_rate: successful_requests / api_requests (NULL when there were no requests).
 -- column teams_using: Number of distinct teams (including 'Unassigned') with activity on this model and day.
-WITH g AS (
+WITH g AS NOT MATERIALIZED (
     SELECT
         a.date,
         a.model,

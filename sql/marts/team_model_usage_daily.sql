@@ -17,7 +17,7 @@
 -- column successful_requests: Requests that did not fail.
 -- column failed_requests: Requests that failed.
 -- column success_rate: successful_requests / api_requests (NULL when there were no requests).
-WITH g AS (
+WITH g AS NOT MATERIALIZED (
     SELECT
         a.date,
         a.team_id,

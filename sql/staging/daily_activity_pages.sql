@@ -20,7 +20,7 @@
 -- column total_cache_creation_input_tokens: metadata.total_cache_creation_input_tokens of this page only (0 when absent).
 -- column extracted_at: When the page was fetched.
 -- column run_id: Extraction run that fetched the page.
-WITH pages AS (
+WITH pages AS NOT MATERIALIZED (
     SELECT
         p.partition_date,
         p.scope,

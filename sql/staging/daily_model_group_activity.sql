@@ -13,7 +13,7 @@
 -- column api_requests: Requests counted by LiteLLM (sub-calls and billed retries count 0).
 -- column successful_requests: Requests whose status was not 'failure'.
 -- column failed_requests: Requests whose status was 'failure'.
-WITH results AS (
+WITH results AS NOT MATERIALIZED (
     SELECT
         p.partition_date,
         p.scope,
@@ -23,7 +23,7 @@ WITH results AS (
     FROM raw.team_daily_activity AS p, json_each(p.payload, '$.results') AS r
     WHERE r.value ->> 'date' = strftime(p.partition_date, '%Y-%m-%d')
 ),
-cells AS (
+cells AS NOT MATERIALIZED (
     SELECT
         results.partition_date,
         coalesce(

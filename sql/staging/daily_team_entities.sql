@@ -6,12 +6,12 @@
 -- column team_alias: metadata.team_alias LiteLLM attached to the entity (NULL when the team no longer exists).
 -- column spend: Spend in USD, summed across pages.
 -- column api_requests: Requests counted by LiteLLM.
-WITH results AS (
+WITH results AS NOT MATERIALIZED (
     SELECT p.partition_date, r.value AS result
     FROM raw.team_daily_activity AS p, json_each(p.payload, '$.results') AS r
     WHERE r.value ->> 'date' = strftime(p.partition_date, '%Y-%m-%d')
 ),
-entities AS (
+entities AS NOT MATERIALIZED (
     SELECT
         results.partition_date,
         coalesce(nullif(e.key, ''), 'Unassigned') AS team_id,

@@ -6,7 +6,7 @@
 -- column user_id: Owning user from /key/list, else KeyMetadata.user_id.
 -- column is_deleted: True when /key/list reports the key only as deleted, or daily activity says key_exists = false.
 -- column in_key_list: True when /key/list returned the key (active or deleted).
-WITH listed AS (
+WITH listed AS NOT MATERIALIZED (
     SELECT
         k.token,
         arg_max(nullif(k.payload ->> 'key_alias', ''), k.extracted_at) AS key_alias,
@@ -17,7 +17,7 @@ WITH listed AS (
     WHERE k.token IS NOT NULL AND k.token <> ''
     GROUP BY k.token
 ),
-seen AS (
+seen AS NOT MATERIALIZED (
     SELECT
         a.api_key AS token,
         arg_max(a.key_alias, a.date) FILTER (WHERE a.key_alias IS NOT NULL) AS key_alias,

@@ -6,12 +6,12 @@
 -- column model_group: Public model name most requests of this model were served under on this day.
 -- column provider: Provider most requests of this model were served by on this day (NULL when unknown).
 -- column evidence_requests: Requests supporting the chosen pairing.
-WITH results AS (
+WITH results AS NOT MATERIALIZED (
     SELECT p.partition_date, p.scope, p.page, r.key AS ridx, r.value AS result
     FROM raw.team_daily_activity AS p, json_each(p.payload, '$.results') AS r
     WHERE r.value ->> 'date' = strftime(p.partition_date, '%Y-%m-%d')
 ),
-key_cells AS (
+key_cells AS NOT MATERIALIZED (
     SELECT
         results.partition_date,
         results.scope,
@@ -26,7 +26,7 @@ key_cells AS (
         json_each(results.result -> 'breakdown' -> bd.kind) AS b,
         json_each(b.value, '$.api_key_breakdown') AS k
 ),
-per_key AS (
+per_key AS NOT MATERIALIZED (
     SELECT
         key_cells.partition_date,
         max(key_cells.bucket) FILTER (WHERE key_cells.kind = 'models') AS model,
@@ -40,7 +40,7 @@ per_key AS (
         AND count(*) FILTER (WHERE key_cells.kind = 'model_groups') = 1
         AND count(*) FILTER (WHERE key_cells.kind = 'providers') <= 1
 ),
-pairings AS (
+pairings AS NOT MATERIALIZED (
     SELECT per_key.partition_date AS date, per_key.model, per_key.model_group, per_key.provider,
         per_key.api_requests AS requests
     FROM per_key
@@ -49,7 +49,7 @@ pairings AS (
     SELECT s.date, s.model, s.model_group, s.provider, 1
     FROM staging.spend_logs AS s
 ),
-weighted AS (
+weighted AS NOT MATERIALIZED (
     SELECT pairings.date, pairings.model, pairings.model_group, pairings.provider, sum(pairings.requests) AS requests
     FROM pairings
     WHERE pairings.model IS NOT NULL AND pairings.model_group IS NOT NULL

@@ -9,7 +9,7 @@
 -- column cache_read_input_token_cost: List price per cache-read prompt token (USD), NULL when unknown.
 -- column cache_creation_input_token_cost: List price per cache-creation prompt token (USD), NULL when unknown.
 -- column deployments: Number of deployments (model ids) serving this model.
-WITH deployments AS (
+WITH deployments AS NOT MATERIALIZED (
     SELECT
         m.model_name AS model_group,
         m.model_id,
@@ -23,7 +23,7 @@ WITH deployments AS (
             AS cache_creation_input_token_cost
     FROM raw.models AS m
 ),
-named AS (
+named AS NOT MATERIALIZED (
     SELECT
         deployments.*,
         CASE

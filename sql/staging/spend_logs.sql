@@ -26,7 +26,7 @@
 -- column error_code: metadata.error_information.error_code for failures (NULL otherwise).
 -- column call_type: LiteLLM call type, e.g. 'acompletion'.
 -- column user_id: Internal user id ('user' field; NULL when empty).
-WITH src AS (
+WITH src AS NOT MATERIALIZED (
     SELECT
         s.partition_date,
         s.start_time AS raw_start_time,
@@ -42,14 +42,14 @@ WITH src AS (
         ) AS j
     FROM raw.spend_logs AS s
 ),
-dedup AS (
+dedup AS NOT MATERIALIZED (
     SELECT *
     FROM src
     QUALIFY row_number() OVER (
         PARTITION BY src.partition_date, src.request_id ORDER BY src.extracted_at DESC NULLS LAST
     ) = 1
 ),
-typed AS (
+typed AS NOT MATERIALIZED (
     SELECT
         dedup.*,
         CASE
@@ -60,7 +60,7 @@ typed AS (
         TRY_CAST(dedup.j.endTime AS TIMESTAMPTZ) AS end_ts
     FROM dedup
 ),
-statused AS (
+statused AS NOT MATERIALIZED (
     SELECT
         typed.*,
         coalesce(nullif(typed.j.status, ''), nullif(typed.md ->> 'status', ''), 'success') AS status_norm

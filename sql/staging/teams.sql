@@ -6,7 +6,7 @@
 -- column in_team_list: True when /v2/team/list returned the team (false: deleted/unknown team or 'Unassigned').
 -- column first_seen_date: First UTC day with daily activity for the team (NULL when none).
 -- column last_seen_date: Last UTC day with daily activity for the team (NULL when none).
-WITH listed AS (
+WITH listed AS NOT MATERIALIZED (
     SELECT
         t.team_id,
         arg_max(nullif(t.payload ->> 'team_alias', ''), t.extracted_at) AS team_alias,
@@ -15,7 +15,7 @@ WITH listed AS (
     WHERE t.team_id IS NOT NULL AND t.team_id <> ''
     GROUP BY t.team_id
 ),
-seen AS (
+seen AS NOT MATERIALIZED (
     SELECT
         e.team_id,
         arg_max(e.team_alias, e.date) FILTER (WHERE e.team_alias IS NOT NULL) AS team_alias,
@@ -33,7 +33,7 @@ seen AS (
     UNION ALL
     SELECT 'Unassigned', 'Unassigned', NULL, NULL
 ),
-seen_agg AS (
+seen_agg AS NOT MATERIALIZED (
     SELECT
         seen.team_id,
         max(seen.team_alias) AS team_alias,
