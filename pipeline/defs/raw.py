@@ -101,7 +101,7 @@ def raw_assets(
             context.log.info("extracted %d pages (%d bytes) for %d days", spool.pages, spool.bytes, len(days))
             with warehouse.write_connection() as conn:
                 result = load_daily_activity(
-                    conn, spool, days, context.run_id, datetime.now(UTC), source=source
+                    conn, spool, days, context.run.run_id, datetime.now(UTC), source=source
                 )
                 metadata = table_metadata(conn, DAILY_TABLE, result.rows_inserted)
                 metadata["preview"] = table_preview(conn, DAILY_TABLE, DAILY_PREVIEW)
@@ -138,7 +138,7 @@ def raw_assets(
                 source, stats = _source(litellm, client), dataclasses.replace(client.stats)
             context.log.info("extracted %d spend-log pages (%d rows)", spool.pages, spool.items)
             with warehouse.write_connection() as conn:
-                result = load_spend_logs(conn, spool, days, context.run_id, datetime.now(UTC), source=source)
+                result = load_spend_logs(conn, spool, days, context.run.run_id, datetime.now(UTC), source=source)
                 metadata = table_metadata(conn, SPEND_TABLE, result.rows_inserted)
                 metadata["preview"] = table_preview(conn, SPEND_TABLE, SPEND_PREVIEW)
         metadata.update(_extract_metadata(stats, source, started, start, end))
@@ -177,7 +177,7 @@ def raw_assets(
                 keys=keys,
                 deleted_keys=deleted_keys,
                 models=models,
-                run_id=context.run_id,
+                run_id=context.run.run_id,
                 extracted_at=now,
                 source=source,
             )
