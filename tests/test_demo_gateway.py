@@ -525,3 +525,42 @@ def test_stop_is_clean() -> None:
     assert threading.active_count() == baseline
     with pytest.raises(httpx.ConnectError):
         httpx.get(gw.base_url + "/v2/model/info", timeout=1)
+
+
+def test_cli_serves_until_interrupted() -> None:
+    import signal
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from pipeline.cli import main; raise SystemExit(main())",
+            "demo-gateway",
+            "--days",
+            "2",
+            "--requests-per-day",
+            "100",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        lines = [proc.stdout.readline() for _ in range(4)]
+        assert "DEMO" in lines[0] and "synthetic" in lines[0]
+        env = dict(
+            line.removeprefix("export ").strip().split("=", 1) for line in lines if line.startswith("export")
+        )
+        r = httpx.get(
+            env["LITELLM_BASE_URL"] + "/v2/team/list",
+            headers={"Authorization": f"Bearer {env['LITELLM_API_KEY']}"},
+            timeout=5,
+        )
+        assert r.status_code == 200 and r.headers["x-litellm-usage-demo"] == "1"
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
