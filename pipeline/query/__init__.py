@@ -13,9 +13,11 @@ from pipeline.query.errors import (
     WarehouseUnavailableError,
 )
 from pipeline.query.hourly import hourly_usage
+from pipeline.query.meta import DataInfo, data_info
 from pipeline.query.usage import leaderboard, model_usage, success_rate, team_usage, timeseries
 
 __all__ = [
+    "DataInfo",
     "InvalidDateError",
     "InvalidOptionError",
     "InvalidRangeError",
@@ -26,6 +28,7 @@ __all__ = [
     "WarehouseUnavailableError",
     "close_cached",
     "cost_efficiency",
+    "data_info",
     "hourly_usage",
     "leaderboard",
     "model_usage",
