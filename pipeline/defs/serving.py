@@ -55,7 +55,7 @@ def serving_assets(mart_keys: Iterable[dg.AssetKey]) -> list[dg.AssetsDefinition
 
         started = time.monotonic()
         db_path = warehouse.db_path()
-        path = build_report(db=db_path, output=db_path.parent / REPORT_NAME)
+        path = build_report(db_path, db_path.parent / REPORT_NAME)
         context.log.info("wrote %s", path)
         return dg.MaterializeResult(
             metadata={
