@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
+import warnings as warnings_module
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -24,11 +25,12 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """The job run: its id, whether it succeeded, and the failed steps with their first error line."""
+    """The job run: its id, success, failures (step or check -> first error line) and warnings."""
 
     run_id: str
     success: bool
-    failed_steps: dict[str, str]
+    failures: dict[str, str] = field(default_factory=dict)
+    warnings: dict[str, str] = field(default_factory=dict)
 
 
 def instance_home(environ: Mapping[str, str] | None = None) -> Path:
@@ -74,20 +76,29 @@ def run_job(instance: dg.DagsterInstance, start: date, end: date, log_level: str
     """Run ``daily_usage_job`` over ``start..end`` as one single-run backfill on ``instance``."""
     from pipeline.definitions import defs
 
-    job = defs().resolve_job_def(DAILY_USAGE_JOB)
     if log_level not in LOG_LEVELS:
         raise ValueError(f"log_level must be one of {LOG_LEVELS}")
+    with warnings_module.catch_warnings():
+        warnings_module.simplefilter("ignore", dg.BetaWarning)
+        warnings_module.simplefilter("ignore", dg.PreviewWarning)
+        job = defs().resolve_job_def(DAILY_USAGE_JOB)
     result = job.execute_in_process(
         instance=instance,
         tags=range_tags(start.isoformat(), end.isoformat()),
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
         raise_on_error=False,
     )
-    failed: dict[str, str] = {}
+    failures: dict[str, str] = {}
+    warnings: dict[str, str] = {}
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            name = f"check {evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            target = warnings if evaluation.severity == dg.AssetCheckSeverity.WARN else failures
+            target[name] = evaluation.description or "failed"
     for event in result.all_events:
         if event.is_step_failure and event.step_key:
-            failed.setdefault(event.step_key, _root_message(event.step_failure_data.error))
-    return RunOutcome(result.run_id, result.success, failed)
+            failures.setdefault(event.step_key, _root_message(event.step_failure_data.error))
+    return RunOutcome(result.run_id, result.success and not failures, failures, warnings)
 
 
 def _root_message(error: SerializableErrorInfo | None) -> str:

@@ -12,13 +12,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pipeline.defs.partitions import daily_partitions
+from pipeline.demo_gateway import DemoGateway, GatewayConfig
+from pipeline.litellm.config import LiteLLMConfig
+from pipeline.litellm.errors import ConfigurationError
 from pipeline.orchestration import RunOutcome, open_instance, run_job
 from pipeline.paths import DB_ENV_VAR, warehouse_path
-
-log = logging.getLogger(__name__)
+from pipeline.warehouse.raw_load import public_source_url
 
 BASE_URL_ENV = "LITELLM_BASE_URL"
 API_KEY_ENV = "LITELLM_API_KEY"
+DEMO_GATEWAY_CONFIG = GatewayConfig()
+"""The demo gateway served when ``LITELLM_BASE_URL`` is unset (14 synthetic days up to today)."""
 
 
 class RefreshError(Exception):
@@ -44,6 +48,15 @@ def default_range(today: date | None = None) -> tuple[date, date]:
     """The trailing two days: yesterday and today (UTC)."""
     end = today or utc_today()
     return end - timedelta(days=1), end
+
+
+def resolve_range(
+    start: date | None, end: date | None, default_start: date, default_end: date
+) -> tuple[date, date]:
+    """Fill in missing ends from the defaults; with only ``end`` before the default start, just that day."""
+    if start is None and end is not None and end < default_start:
+        return end, end
+    return start or default_start, end or default_end
 
 
 def validate_range(start: date, end: date, environ: Mapping[str, str] | None = None) -> tuple[date, date]:
@@ -73,14 +86,17 @@ def select_source(
         api_key = env.get(API_KEY_ENV, "").strip()
         if not api_key:
             raise RefreshError(f"{BASE_URL_ENV} is set but {API_KEY_ENV} is empty: set the LiteLLM API key")
-        first, last = default_range()
-        yield Source(base_url, api_key, False, start or first, end or last)
+        try:
+            LiteLLMConfig(base_url=base_url, api_key=api_key)
+        except ConfigurationError as exc:
+            raise RefreshError(str(exc)) from None
+        first, last = resolve_range(start, end, *default_range())
+        yield Source(base_url, api_key, False, first, last)
         return
-    from pipeline.demo_gateway import DemoGateway, GatewayConfig
-
-    with DemoGateway.start(GatewayConfig()) as gw:
+    with DemoGateway.start(DEMO_GATEWAY_CONFIG) as gw:
         ds = gw.dataset
-        yield Source(gw.base_url, gw.api_key, True, start or ds.first_day, end or ds.end_day)
+        first, last = resolve_range(start, end, ds.first_day, ds.end_day)
+        yield Source(gw.base_url, gw.api_key, True, first, last)
 
 
 @contextmanager
@@ -121,8 +137,8 @@ class RefreshResult:
         """One line naming the failed steps (empty on success)."""
         if self.run.success:
             return ""
-        steps = "; ".join(f"{step}: {message}" for step, message in self.run.failed_steps.items())
-        return f"run {self.run.run_id} failed" + (f" in {steps}" if steps else "")
+        steps = "; ".join(f"{step}: {message}" for step, message in self.run.failures.items())
+        return f"run {self.run.run_id} failed" + (f": {steps}" if steps else "")
 
 
 def _stderr(message: str) -> None:
@@ -139,6 +155,8 @@ def refresh(
     """Refresh ``start..end`` (defaults: see `select_source`) and summarise what landed."""
     if start and end and start > end:
         raise RefreshError(f"--start {start} is after --end {end}")
+    if not verbose:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
     db_path = warehouse_path().resolve()
     with select_source(start, end) as source:
         first, last = validate_range(source.start, source.end)
@@ -149,11 +167,13 @@ def refresh(
                 f"(set {BASE_URL_ENV} and {API_KEY_ENV} to load a real LiteLLM gateway)."
             )
         else:
-            announce(f"Refreshing {first}..{last} from {source.base_url} into {db_path}")
+            announce(f"Refreshing {first}..{last} from {public_source_url(source.base_url)} into {db_path}")
         run_env = {BASE_URL_ENV: source.base_url, API_KEY_ENV: source.api_key, DB_ENV_VAR: str(db_path)}
         with patched_environ(run_env), open_instance() as instance:
-            outcome = run_job(instance, first, last, log_level="INFO" if verbose else "WARNING")
+            outcome = run_job(instance, first, last, log_level="INFO" if verbose else "CRITICAL")
     report = summarize(db_path, first, last, is_demo=source.is_demo, run_id=outcome.run_id)
+    if outcome.warnings:
+        report += "\n" + "\n".join(f"warning: {name}: {text}" for name, text in outcome.warnings.items())
     return RefreshResult(source, first, last, db_path, outcome, report)
 
 
