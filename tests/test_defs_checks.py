@@ -48,13 +48,13 @@ def _warehouse_layers() -> dg.AssetSelection:
     return dg.AssetSelection.groups("raw", "staging", "marts")
 
 
-def test_checks_pass_on_clean_data_and_report_the_window(
+def test_checks_pass_on_clean_data_and_a_failing_blocking_check_stops_downstream_models(
     definitions: dg.Definitions, gateway: DemoGateway, tmp_path: Path
 ) -> None:
-    day = gateway.dataset.first_day.isoformat()
-    result = _materialize(definitions, gateway, tmp_path / "w.duckdb", _warehouse_layers(), day)
-    assert result.success
-    evaluations = result.get_asset_check_evaluations()
+    db, day = tmp_path / "w.duckdb", gateway.dataset.first_day.isoformat()
+    clean = _materialize(definitions, gateway, db, _warehouse_layers(), day)
+    assert clean.success
+    evaluations = clean.get_asset_check_evaluations()
     names = {(e.asset_key.to_user_string(), e.check_name) for e in evaluations}
     assert ("raw/team_daily_activity", "page_completeness") in names
     assert ("marts/team_usage_daily", "reconciles_with_litellm_page_totals") in names
@@ -66,21 +66,14 @@ def test_checks_pass_on_clean_data_and_report_the_window(
     assert page_check.metadata["window_start"].value == day
     assert page_check.metadata["scopes_checked"].value == len(gateway.dataset.teams) + 1
 
-
-def test_failing_blocking_check_stops_the_downstream_models(
-    definitions: dg.Definitions, gateway: DemoGateway, tmp_path: Path
-) -> None:
-    db, day = tmp_path / "w.duckdb", gateway.dataset.first_day.isoformat()
-    assert _materialize(definitions, gateway, db, _warehouse_layers(), day).success
     with duckdb.connect(str(db)) as conn:
         conn.execute(
             "UPDATE raw.team_daily_activity SET total_pages = total_pages + 1 "
             "WHERE scope = (SELECT min(scope) FROM raw.team_daily_activity)"
         )
         conn.execute("DELETE FROM marts.team_usage_daily")
-    selection = dg.AssetSelection.checks(
-        dg.AssetCheckKey(RAW_DAILY, "page_completeness")
-    ) | dg.AssetSelection.groups("staging", "marts")
+    page_check_key = dg.AssetCheckKey(RAW_DAILY, "page_completeness")
+    selection = dg.AssetSelection.checks(page_check_key) | dg.AssetSelection.groups("staging", "marts")
     result = _materialize(definitions, gateway, db, selection, day)
     assert not result.success
     (evaluation,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "page_completeness"]
