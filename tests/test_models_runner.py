@@ -157,7 +157,7 @@ def test_first_build_with_range_and_schema_change(tmp_path: Path) -> None:
     again = build_model(conn, model, D2)
     assert (again.rows_deleted, again.rows_written) == (2, 2)
 
-    changed_sql = model.sql.replace("    cells.model,\n", "    cells.model,\n    1 AS extra_column,\n", 1)
+    changed_sql = model.sql.replace("    cells.api_key,\n", "    cells.api_key,\n    1 AS extra_column,\n", 1)
     assert changed_sql != model.sql
     changed = type(model)(**{**{f: getattr(model, f) for f in model.__slots__}, "sql": changed_sql})
     rebuilt = build_model(conn, changed, D2)

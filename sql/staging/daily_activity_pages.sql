@@ -27,16 +27,16 @@ WITH pages AS NOT MATERIALIZED (
         p.team_id,
         p.page,
         p.total_pages,
-        p.payload,
         p.extracted_at,
         p.run_id,
         json_transform(
-            p.payload -> 'metadata',
-            '{"total_spend": "DOUBLE", "total_prompt_tokens": "BIGINT", "total_completion_tokens": "BIGINT",
-              "total_tokens": "BIGINT", "total_api_requests": "BIGINT", "total_successful_requests": "BIGINT",
-              "total_failed_requests": "BIGINT", "total_cache_read_input_tokens": "BIGINT",
-              "total_cache_creation_input_tokens": "BIGINT", "total_pages": "BIGINT", "has_more": "BOOLEAN"}'
-        ) AS md
+            p.payload,
+            '{"results": [{"date": "VARCHAR"}], "metadata": {"total_spend": "DOUBLE", "total_prompt_tokens": "BIGINT", '
+            || '"total_completion_tokens": "BIGINT", "total_tokens": "BIGINT", "total_api_requests": "BIGINT", '
+            || '"total_successful_requests": "BIGINT", "total_failed_requests": "BIGINT", '
+            || '"total_cache_read_input_tokens": "BIGINT", "total_cache_creation_input_tokens": "BIGINT", '
+            || '"total_pages": "BIGINT", "has_more": "BOOLEAN"}}'
+        ) AS j
     FROM raw.team_daily_activity AS p
 )
 SELECT
@@ -44,23 +44,24 @@ SELECT
     pages.scope,
     pages.team_id AS scope_team_id,
     pages.page,
-    CAST(coalesce(pages.md.total_pages, pages.total_pages) AS INTEGER) AS total_pages,
-    coalesce(pages.md.has_more, FALSE) AS has_more,
-    CAST(coalesce(json_array_length(pages.payload, '$.results'), 0) AS BIGINT) AS result_count,
-    CAST((
-        SELECT count(*)
-        FROM json_each(pages.payload, '$.results') AS r
-        WHERE r.value ->> 'date' <> strftime(pages.partition_date, '%Y-%m-%d')
+    CAST(coalesce(pages.j.metadata.total_pages, pages.total_pages) AS INTEGER) AS total_pages,
+    coalesce(pages.j.metadata.has_more, FALSE) AS has_more,
+    CAST(coalesce(len(pages.j.results), 0) AS BIGINT) AS result_count,
+    CAST(coalesce(
+        len(list_filter(
+            pages.j.results, lambda r: r.date IS DISTINCT FROM strftime(pages.partition_date, '%Y-%m-%d')
+        )),
+        0
     ) AS BIGINT) AS off_partition_results,
-    coalesce(pages.md.total_spend, 0) AS total_spend,
-    coalesce(pages.md.total_prompt_tokens, 0) AS total_prompt_tokens,
-    coalesce(pages.md.total_completion_tokens, 0) AS total_completion_tokens,
-    coalesce(pages.md.total_tokens, 0) AS total_tokens,
-    coalesce(pages.md.total_api_requests, 0) AS total_api_requests,
-    coalesce(pages.md.total_successful_requests, 0) AS total_successful_requests,
-    coalesce(pages.md.total_failed_requests, 0) AS total_failed_requests,
-    coalesce(pages.md.total_cache_read_input_tokens, 0) AS total_cache_read_input_tokens,
-    coalesce(pages.md.total_cache_creation_input_tokens, 0) AS total_cache_creation_input_tokens,
+    coalesce(pages.j.metadata.total_spend, 0) AS total_spend,
+    coalesce(pages.j.metadata.total_prompt_tokens, 0) AS total_prompt_tokens,
+    coalesce(pages.j.metadata.total_completion_tokens, 0) AS total_completion_tokens,
+    coalesce(pages.j.metadata.total_tokens, 0) AS total_tokens,
+    coalesce(pages.j.metadata.total_api_requests, 0) AS total_api_requests,
+    coalesce(pages.j.metadata.total_successful_requests, 0) AS total_successful_requests,
+    coalesce(pages.j.metadata.total_failed_requests, 0) AS total_failed_requests,
+    coalesce(pages.j.metadata.total_cache_read_input_tokens, 0) AS total_cache_read_input_tokens,
+    coalesce(pages.j.metadata.total_cache_creation_input_tokens, 0) AS total_cache_creation_input_tokens,
     pages.extracted_at,
     pages.run_id
 FROM pages

@@ -13,39 +13,54 @@
 -- column api_requests: Requests counted by LiteLLM (sub-calls and billed retries count 0).
 -- column successful_requests: Requests whose status was not 'failure'.
 -- column failed_requests: Requests whose status was 'failure'.
-WITH results AS NOT MATERIALIZED (
+WITH pages AS NOT MATERIALIZED (
     SELECT
         p.partition_date,
-        p.scope,
         CASE WHEN starts_with(p.scope, 'team:') THEN coalesce(nullif(p.team_id, ''), substr(p.scope, 6)) END
             AS scope_team_id,
-        r.value AS result
-    FROM raw.team_daily_activity AS p, json_each(p.payload, '$.results') AS r
-    WHERE r.value ->> 'date' = strftime(p.partition_date, '%Y-%m-%d')
+        json_transform(
+            p.payload,
+            '{"results": [{"date": "VARCHAR", "breakdown": {"model_groups": "MAP(VARCHAR, '
+            || 'STRUCT(api_key_breakdown MAP(VARCHAR, STRUCT(metrics STRUCT(spend DOUBLE, '
+            || 'prompt_tokens BIGINT, completion_tokens BIGINT, cache_read_input_tokens BIGINT, '
+            || 'cache_creation_input_tokens BIGINT, total_tokens BIGINT, api_requests BIGINT, '
+            || 'successful_requests BIGINT, failed_requests BIGINT), '
+            || 'metadata STRUCT(key_alias VARCHAR, team_id VARCHAR, user_id VARCHAR, '
+            || 'key_exists BOOLEAN)))))"}}]}'
+        ) AS j
+    FROM raw.team_daily_activity AS p
+),
+results AS NOT MATERIALIZED (
+    SELECT pages.partition_date, pages.scope_team_id, unnest(pages.j.results) AS r
+    FROM pages
+),
+buckets AS NOT MATERIALIZED (
+    SELECT results.partition_date, results.scope_team_id, unnest(map_entries(results.r.breakdown.model_groups)) AS b
+    FROM results
+    WHERE results.r.date = strftime(results.partition_date, '%Y-%m-%d')
+),
+key_cells AS NOT MATERIALIZED (
+    SELECT
+        buckets.partition_date,
+        buckets.scope_team_id,
+        buckets.b.key AS bucket,
+        unnest(map_entries(buckets.b.value.api_key_breakdown)) AS k
+    FROM buckets
 ),
 cells AS NOT MATERIALIZED (
     SELECT
-        results.partition_date,
-        coalesce(
-            results.scope_team_id, nullif(k.value -> 'metadata' ->> 'team_id', ''), 'Unassigned'
-        ) AS team_id,
-        b.key AS model_group,
-        k.key AS api_key,
-        k.value -> 'metadata' AS key_meta,
-        json_transform(
-            k.value -> 'metrics',
-            '{"spend": "DOUBLE", "prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
-              "cache_read_input_tokens": "BIGINT", "cache_creation_input_tokens": "BIGINT", "total_tokens": "BIGINT",
-              "api_requests": "BIGINT", "successful_requests": "BIGINT", "failed_requests": "BIGINT"}'
-        ) AS m
-    FROM results,
-        json_each(results.result, '$.breakdown.model_groups') AS b,
-        json_each(b.value, '$.api_key_breakdown') AS k
+        key_cells.partition_date,
+        coalesce(key_cells.scope_team_id, nullif(key_cells.k.value.metadata.team_id, ''), 'Unassigned') AS team_id,
+        key_cells.bucket,
+        key_cells.k.key AS api_key,
+        key_cells.k.value.metadata AS key_meta,
+        key_cells.k.value.metrics AS m
+    FROM key_cells
 )
 SELECT
     cells.partition_date AS date,
     cells.team_id,
-    cells.model_group,
+    cells.bucket AS model_group,
     sum(coalesce(cells.m.spend, 0)) AS spend,
     CAST(sum(coalesce(cells.m.prompt_tokens, 0)) AS BIGINT) AS prompt_tokens,
     CAST(sum(coalesce(cells.m.completion_tokens, 0)) AS BIGINT) AS completion_tokens,
@@ -56,4 +71,4 @@ SELECT
     CAST(sum(coalesce(cells.m.successful_requests, 0)) AS BIGINT) AS successful_requests,
     CAST(sum(coalesce(cells.m.failed_requests, 0)) AS BIGINT) AS failed_requests
 FROM cells
-GROUP BY cells.partition_date, cells.team_id, cells.model_group
+GROUP BY cells.partition_date, cells.team_id, cells.bucket

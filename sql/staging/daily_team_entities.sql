@@ -6,24 +6,30 @@
 -- column team_alias: metadata.team_alias LiteLLM attached to the entity (NULL when the team no longer exists).
 -- column spend: Spend in USD, summed across pages.
 -- column api_requests: Requests counted by LiteLLM.
-WITH results AS NOT MATERIALIZED (
-    SELECT p.partition_date, r.value AS result
-    FROM raw.team_daily_activity AS p, json_each(p.payload, '$.results') AS r
-    WHERE r.value ->> 'date' = strftime(p.partition_date, '%Y-%m-%d')
+WITH pages AS NOT MATERIALIZED (
+    SELECT
+        p.partition_date,
+        json_transform(
+            p.payload,
+            '{"results": [{"date": "VARCHAR", "breakdown": {"entities": "MAP(VARCHAR, STRUCT('
+            || 'metrics STRUCT(spend DOUBLE, api_requests BIGINT), metadata STRUCT(team_alias VARCHAR)))"}}]}'
+        ) AS j
+    FROM raw.team_daily_activity AS p
+),
+results AS NOT MATERIALIZED (
+    SELECT pages.partition_date, unnest(pages.j.results) AS r
+    FROM pages
 ),
 entities AS NOT MATERIALIZED (
-    SELECT
-        results.partition_date,
-        coalesce(nullif(e.key, ''), 'Unassigned') AS team_id,
-        nullif(e.value -> 'metadata' ->> 'team_alias', '') AS team_alias,
-        json_transform(e.value -> 'metrics', '{"spend": "DOUBLE", "api_requests": "BIGINT"}') AS m
-    FROM results, json_each(results.result, '$.breakdown.entities') AS e
+    SELECT results.partition_date, unnest(map_entries(results.r.breakdown.entities)) AS e
+    FROM results
+    WHERE results.r.date = strftime(results.partition_date, '%Y-%m-%d')
 )
 SELECT
     entities.partition_date AS date,
-    entities.team_id,
-    max(entities.team_alias) AS team_alias,
-    sum(coalesce(entities.m.spend, 0)) AS spend,
-    CAST(sum(coalesce(entities.m.api_requests, 0)) AS BIGINT) AS api_requests
+    coalesce(nullif(entities.e.key, ''), 'Unassigned') AS team_id,
+    max(nullif(entities.e.value.metadata.team_alias, '')) AS team_alias,
+    sum(coalesce(entities.e.value.metrics.spend, 0)) AS spend,
+    CAST(sum(coalesce(entities.e.value.metrics.api_requests, 0)) AS BIGINT) AS api_requests
 FROM entities
-GROUP BY entities.partition_date, entities.team_id
+GROUP BY entities.partition_date, coalesce(nullif(entities.e.key, ''), 'Unassigned')

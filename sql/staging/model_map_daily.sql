@@ -6,25 +6,56 @@
 -- column model_group: Public model name most requests of this model were served under on this day.
 -- column provider: Provider most requests of this model were served by on this day (NULL when unknown).
 -- column evidence_requests: Requests supporting the chosen pairing.
-WITH results AS NOT MATERIALIZED (
-    SELECT p.partition_date, p.scope, p.page, r.key AS ridx, r.value AS result
-    FROM raw.team_daily_activity AS p, json_each(p.payload, '$.results') AS r
-    WHERE r.value ->> 'date' = strftime(p.partition_date, '%Y-%m-%d')
+WITH pages AS NOT MATERIALIZED (
+    SELECT
+        p.partition_date,
+        p.scope,
+        p.page,
+        json_transform(
+            p.payload,
+            '{"results": [{"date": "VARCHAR", "breakdown": {'
+            || '"models": "MAP(VARCHAR, STRUCT(api_key_breakdown MAP(VARCHAR, STRUCT(metrics STRUCT(api_requests BIGINT)))))", '
+            || '"model_groups": "MAP(VARCHAR, STRUCT(api_key_breakdown MAP(VARCHAR, STRUCT(metrics STRUCT(api_requests BIGINT)))))", '
+            || '"providers": "MAP(VARCHAR, STRUCT(api_key_breakdown MAP(VARCHAR, STRUCT(metrics STRUCT(api_requests BIGINT)))))"'
+            || '}}]}'
+        ) AS j
+    FROM raw.team_daily_activity AS p
+),
+results AS NOT MATERIALIZED (
+    SELECT
+        pages.partition_date,
+        pages.scope,
+        pages.page,
+        unnest(pages.j.results) AS r,
+        generate_subscripts(pages.j.results, 1) AS ridx
+    FROM pages
+),
+kinds AS NOT MATERIALIZED (
+    SELECT results.partition_date, results.scope, results.page, results.ridx,
+        unnest([
+            {'kind': 'models', 'entries': map_entries(results.r.breakdown.models)},
+            {'kind': 'model_groups', 'entries': map_entries(results.r.breakdown.model_groups)},
+            {'kind': 'providers', 'entries': map_entries(results.r.breakdown.providers)}
+        ]) AS kb
+    FROM results
+    WHERE results.r.date = strftime(results.partition_date, '%Y-%m-%d')
+),
+typed_buckets AS NOT MATERIALIZED (
+    SELECT kinds.partition_date, kinds.scope, kinds.page, kinds.ridx, kinds.kb.kind AS kind,
+        unnest(kinds.kb.entries) AS b
+    FROM kinds
+),
+key_cells_raw AS NOT MATERIALIZED (
+    SELECT typed_buckets.partition_date, typed_buckets.scope, typed_buckets.page, typed_buckets.ridx,
+        typed_buckets.kind, typed_buckets.b.key AS bucket,
+        unnest(map_entries(typed_buckets.b.value.api_key_breakdown)) AS k
+    FROM typed_buckets
 ),
 key_cells AS NOT MATERIALIZED (
-    SELECT
-        results.partition_date,
-        results.scope,
-        results.page,
-        results.ridx,
-        bd.kind,
-        b.key AS bucket,
-        k.key AS api_key,
-        coalesce(TRY_CAST(k.value -> 'metrics' ->> 'api_requests' AS BIGINT), 0) AS api_requests
-    FROM results,
-        (VALUES ('models'), ('model_groups'), ('providers')) AS bd(kind),
-        json_each(results.result -> 'breakdown' -> bd.kind) AS b,
-        json_each(b.value, '$.api_key_breakdown') AS k
+    SELECT key_cells_raw.partition_date, key_cells_raw.scope, key_cells_raw.page, key_cells_raw.ridx,
+        key_cells_raw.kind, key_cells_raw.bucket, key_cells_raw.k.key AS api_key,
+        coalesce(key_cells_raw.k.value.metrics.api_requests, 0) AS api_requests
+    FROM key_cells_raw
 ),
 per_key AS NOT MATERIALIZED (
     SELECT
