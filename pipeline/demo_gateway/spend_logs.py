@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import json
 import threading
 import time
@@ -16,6 +15,7 @@ import polars as pl
 from pipeline.demo_gateway.catalog import KEYS, MODELS, TEAMS_BY_ID, USER_AGENT
 from pipeline.demo_gateway.daily import EXTRA, RenderOptions
 from pipeline.demo_gateway.errors import ApiError, int_param, openai_error
+from pipeline.demo_gateway.spend_render import ERRORS, METADATA_NULLS, MIN_METADATA_KEYS, render_rows
 
 SORT_COLUMNS = {
     "startTime": "start_ms",
@@ -26,26 +26,6 @@ SORT_COLUMNS = {
     "model": "model",
     "ttft_ms": "ttft_ms",
 }
-METADATA_NULLS = (
-    "actor_agent_id",
-    "target_agent_id",
-    "billing_agent_id",
-    "agent_execution_mode",
-    "verified_human_user_id",
-    "autorouter_baseline_observation",
-)
-_ERRORS = (
-    ("429", "RateLimitError", "litellm.RateLimitError: DemoProviderException - synthetic rate limit"),
-    ("500", "InternalServerError", "litellm.InternalServerError: DemoProviderException - synthetic outage"),
-    ("400", "BadRequestError", "litellm.BadRequestError: DemoProviderException - synthetic bad request"),
-)
-MIN_METADATA_KEYS = (
-    "user_api_key",
-    "user_api_key_alias",
-    "user_api_key_team_id",
-    "status",
-    "error_information",
-)
 
 
 def _iso(ms: int) -> str:
@@ -152,41 +132,60 @@ def parse_query(params: Mapping[str, str]) -> SpendLogQuery:
     )
 
 
+RENDER_CHUNK_ROWS = 65_536
+
+
 class SpendLogStore:
-    """Per-request rows sorted by ``startTime``, rendered as LiteLLM's ``LiteLLM_SpendLogs`` JSON."""
+    """Per-request rows sorted by ``startTime``, rendered as LiteLLM's ``LiteLLM_SpendLogs`` JSON.
+
+    Rows are rendered vectorised (``spend_render``): per page on demand, or all at once by ``prerender`` into
+    one string column so a page is a gather of cached texts.
+    """
 
     def __init__(self, spend_logs: pl.DataFrame, count_cap: int) -> None:
+        if not spend_logs["start_ms"].is_sorted():
+            spend_logs = spend_logs.sort("start_ms", maintain_order=True)
         self._frame = spend_logs.with_row_index("row").with_columns(
             ttft_ms=pl.when(pl.col("failed"))
             .then(None)
             .otherwise(pl.col("completion_start_time") - pl.col("start_time"))
         )
-        self._start_ms: list[int] = self._frame["start_ms"].to_list()
         self._count_cap = count_cap
-        self._cache: dict[int, bytes] = {}
-        self._cache_lock = threading.Lock()
+        self._rendered: pl.Series | None = None
+        self._render_lock = threading.Lock()
 
     def prerender(self) -> None:
-        """Render every row once (benchmark mode)."""
-        for lo in range(0, self._frame.height, 5000):
-            self._rendered(self._frame.slice(lo, 5000), RenderOptions(), cache=True)
+        """Render every row once (benchmark mode); ``row`` indexes the result."""
+        with self._render_lock:
+            if self._rendered is not None:
+                return
+            chunks = [
+                render_rows(self._frame.slice(lo, RENDER_CHUNK_ROWS))
+                for lo in range(0, self._frame.height, RENDER_CHUNK_ROWS)
+            ]
+            self._rendered = (
+                pl.concat(chunks, rechunk=False) if chunks else pl.Series("json", [], dtype=pl.String)
+            )
 
     def respond(self, q: SpendLogQuery, options: RenderOptions, request_seq: int, cache: bool) -> bytes:
-        lo = bisect.bisect_left(self._start_ms, q.start_ms)
-        hi = bisect.bisect_right(self._start_ms, q.end_ms)
+        starts = self._frame["start_ms"]
+        lo = starts.search_sorted(q.start_ms, side="left")
+        hi = starts.search_sorted(q.end_ms, side="right")
         window = self._frame.slice(lo, max(hi - lo, 0))
         if q.filters:
             window = window.filter(*q.filters)
         raw_total = window.height
         capped = raw_total > self._count_cap
         total = self._count_cap if capped else raw_total
-        offset = (q.page - 1) * q.page_size
-        page = (
-            window.with_columns(tie=pl.col("row").hash(seed=request_seq))
-            .sort([q.sort_column, "tie"], descending=[q.descending, False], nulls_last=True)
-            .slice(offset, q.page_size)
+        page = page_rows(
+            window, q.sort_column, q.descending, (q.page - 1) * q.page_size, q.page_size, request_seq
         )
-        rows = self._rendered(page, options, cache=cache)
+        if cache and options == RenderOptions():
+            self.prerender()
+            assert self._rendered is not None
+            rows = self._rendered.gather(page["row"])
+        else:
+            rows = render_rows(page, options)
         tail: dict[str, Any] = {
             "total": total,
             "page": q.page,
@@ -198,24 +197,40 @@ class SpendLogStore:
             del tail["total_is_capped"]
         if options.extra_unknown_fields:
             tail.update(EXTRA)
-        return b'{"data":[' + b",".join(rows) + b"]," + json.dumps(tail, separators=(",", ":")).encode()[1:]
+        return (
+            b'{"data":['
+            + b",".join(rows.cast(pl.Binary).to_list())
+            + b"],"
+            + json.dumps(tail, separators=(",", ":")).encode()[1:]
+        )
 
-    def _rendered(self, page: pl.DataFrame, options: RenderOptions, cache: bool) -> list[bytes]:
-        plain = options == RenderOptions()
-        out: list[bytes] = []
-        for row in page.iter_rows(named=True):
-            idx = row["row"]
-            if cache and plain:
-                with self._cache_lock:
-                    hit = self._cache.get(idx)
-                if hit is None:
-                    hit = json.dumps(render_row(row), separators=(",", ":")).encode()
-                    with self._cache_lock:
-                        self._cache[idx] = hit
-                out.append(hit)
-            else:
-                out.append(json.dumps(render_row(row, options), separators=(",", ":")).encode())
-        return out
+
+def _sorted(frame: pl.DataFrame, column: str, descending: bool, seed: int) -> pl.DataFrame:
+    """Sorted on ``column`` with ties in a per-request hash order (LiteLLM has no tie-breaker)."""
+    return frame.with_columns(tie=pl.col("row").hash(seed=seed)).sort(
+        [column, "tie"], descending=[descending, False], nulls_last=True
+    )
+
+
+def page_rows(
+    window: pl.DataFrame, column: str, descending: bool, offset: int, size: int, seed: int
+) -> pl.DataFrame:
+    """Rows ``offset .. offset + size`` of ``window`` (ascending on start_ms) sorted like ``_sorted``.
+
+    On ``start_ms`` only the equal-time groups the page touches are sorted, not the whole window.
+    """
+    if column != "start_ms":
+        return _sorted(window, column, descending, seed).slice(offset, size)
+    n = window.height
+    lo, hi = (n - offset - size, n - offset) if descending else (offset, offset + size)
+    lo, hi = max(lo, 0), min(hi, n)
+    if lo >= hi:
+        return window.clear()
+    starts = window["start_ms"]
+    block_lo = starts.search_sorted(starts[lo], side="left")
+    block_hi = starts.search_sorted(starts[hi - 1], side="right")
+    block = _sorted(window.slice(block_lo, block_hi - block_lo), column, descending, seed)
+    return block.slice(block_hi - hi if descending else lo - block_lo, hi - lo)
 
 
 def render_row(r: dict[str, Any], options: RenderOptions = RenderOptions()) -> dict[str, Any]:  # noqa: B008
@@ -227,7 +242,7 @@ def render_row(r: dict[str, Any], options: RenderOptions = RenderOptions()) -> d
     cr, cc = r["cache_read_input_tokens"], r["cache_creation_input_tokens"]
     if failed:
         usage: dict[str, Any] = {}
-        code, cls, msg = _ERRORS[r["request_duration_ms"] % len(_ERRORS)]
+        code, cls, msg = ERRORS[r["request_duration_ms"] % len(ERRORS)]
         error: dict[str, Any] | None = {
             "error_code": code,
             "error_class": cls,
@@ -356,4 +371,4 @@ def render_row(r: dict[str, Any], options: RenderOptions = RenderOptions()) -> d
     return out
 
 
-__all__ = ["ApiError", "SpendLogQuery", "SpendLogStore", "parse_query", "render_row"]
+__all__ = ["ApiError", "SpendLogQuery", "SpendLogStore", "page_rows", "parse_query", "render_row"]
