@@ -1,0 +1,105 @@
+"""Vectorised spend-log rendering: same rows as the reference renderer, faithful shape, tie-aware paging."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from pipeline.demo_gateway.config import GatewayConfig
+from pipeline.demo_gateway.daily import RenderOptions
+from pipeline.demo_gateway.dataset import build_dataset
+from pipeline.demo_gateway.spend_logs import page_rows, render_row
+from pipeline.demo_gateway.spend_render import render_rows
+
+SAMPLE = Path("/work/shared/reference/litellm_samples/spend_logs_v2_page1.json")
+OPTIONS = (
+    RenderOptions(),
+    RenderOptions(omit_optional_fields=True),
+    RenderOptions(extra_unknown_fields=True),
+    RenderOptions(omit_optional_fields=True, extra_unknown_fields=True),
+)
+
+
+@pytest.fixture(scope="module")
+def logs() -> pl.DataFrame:
+    cfg = GatewayConfig(
+        days=6, requests_per_day=300, seed=11, end_day=date(2026, 3, 10), end_day_fraction=0.5
+    )
+    return build_dataset(cfg).spend_logs
+
+
+def _keys(value: Any) -> Any:
+    """The nested key order of a JSON value."""
+    if isinstance(value, dict):
+        return [(k, _keys(v)) for k, v in value.items()]
+    if isinstance(value, list):
+        return [_keys(v) for v in value]
+    return None
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_rows_equal_the_reference_renderer(logs: pl.DataFrame, options: RenderOptions) -> None:
+    texts = render_rows(logs, options).to_list()
+    assert len(texts) == logs.height
+    for text, row in zip(texts, logs.iter_rows(named=True), strict=True):
+        got, want = json.loads(text), render_row(row, options)
+        assert got == want
+        assert _keys(got) == _keys(want)
+
+
+def test_rows_round_trip_to_dataset_values_in_sample_shape(logs: pl.DataFrame) -> None:
+    sample = json.loads(SAMPLE.read_text())["data"][0]
+    rows = [json.loads(t) for t in render_rows(logs).to_list()]
+    for got, want in zip(rows, logs.iter_rows(named=True), strict=True):
+        assert list(got) == list(sample) and list(got["metadata"]) == list(sample["metadata"])
+        for column in ("request_id", "spend", "total_tokens", "prompt_tokens", "completion_tokens", "status"):
+            assert got[column] == want[column]
+        assert type(got["spend"]) is float
+        assert datetime.fromisoformat(got["startTime"]) == want["start_time"]
+        assert datetime.fromisoformat(got["endTime"]) == want["end_time"]
+        assert datetime.fromisoformat(got["completionStartTime"]) == want["completion_start_time"]
+        assert got["cache_hit"] == str(want["cache_hit"])
+        assert isinstance(got["request_tags"], str if want["tags_as_string"] else list)
+        assert got["metadata"]["user_api_key"] == got["api_key"] == want["api_key"]
+        if not want["failed"]:
+            assert got["metadata"]["cost_breakdown"]["total_cost"] == want["spend"]
+    assert {type(r["request_tags"]) for r in rows} == {str, list}
+    assert any(r["status"] is None for r in rows) and any(r["metadata"]["error_information"] for r in rows)
+
+
+def test_floats_print_like_python_without_exponent(logs: pl.DataFrame) -> None:
+    texts = render_rows(logs).to_list()
+    spends = [re.search(r'"spend":([^,]+),', t).group(1) for t in texts]  # type: ignore[union-attr]
+    for text, value in zip(spends, logs["spend"], strict=True):
+        assert float(text) == value
+        if "e" not in repr(value):
+            assert text == repr(value)
+
+
+def test_strings_needing_escapes_round_trip(logs: pl.DataFrame) -> None:
+    odd = 'chatcmpl-"quoted"\\back\nslash'
+    frame = logs.head(3).with_columns(request_id=pl.lit(odd), litellm_call_id=pl.lit("tab\there"))
+    for text in render_rows(frame).to_list():
+        row = json.loads(text)
+        assert row["request_id"] == odd and row["litellm_call_id"] == "tab\there"
+
+
+def test_page_rows_matches_a_full_sort_with_ties() -> None:
+    starts = sorted((i * 7919) % 97 // 3 for i in range(400))
+    window = pl.DataFrame(
+        {"row": range(400), "start_ms": starts}, schema={"row": pl.UInt32, "start_ms": pl.Int64}
+    )
+    for seed in (1, 2, 3):
+        for descending in (False, True):
+            full = window.with_columns(tie=pl.col("row").hash(seed=seed)).sort(
+                ["start_ms", "tie"], descending=[descending, False]
+            )
+            for offset, size in ((0, 1), (0, 50), (13, 37), (390, 50), (399, 5), (400, 10), (1000, 10)):
+                got = page_rows(window, "start_ms", descending, offset, size, seed)
+                assert got["row"].to_list() == full["row"].slice(offset, size).to_list()
