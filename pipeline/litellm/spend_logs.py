@@ -138,25 +138,29 @@ class SpendLogCrawler:
         bounds = [window.start + round(i * window.seconds / parts) for i in range(parts + 1)]
         return [_Window(a, b) for a, b in itertools.pairwise(bounds) if b > a]
 
-    def _params(self, window: _Window, page: int) -> dict[str, str]:
+    def _params(self, window: _Window, page: int, read_pass: int = 0) -> dict[str, str]:
         return {
             "start_date": format_bound(window.start),
             "end_date": format_bound(window.end),
             "page": str(page),
-            "page_size": str(self._page_size),
+            "page_size": str(max(1, self._page_size - 7 * (read_pass // 2))),
             "sort_by": "startTime",
-            "sort_order": "asc",
+            "sort_order": "desc" if read_pass % 2 else "asc",
         }
 
-    def _fetch(self, window: _Window, page: int) -> Fetched[dict[str, Any]]:
+    def _fetch(self, window: _Window, page: int, read_pass: int = 0) -> Fetched[dict[str, Any]]:
         return self._fetcher.get(
-            SPEND_LOGS_ENDPOINT, self._params(window, page), partial(spend_logs_envelope, SPEND_LOGS_ENDPOINT)
+            SPEND_LOGS_ENDPOINT,
+            self._params(window, page, read_pass),
+            partial(spend_logs_envelope, SPEND_LOGS_ENDPOINT),
         )
 
-    def _page(self, window: _Window, page: int, fetched: Fetched[dict[str, Any]], items: int) -> Page:
+    def _page(
+        self, window: _Window, page: int, fetched: Fetched[dict[str, Any]], items: int, read_pass: int = 0
+    ) -> Page:
         return Page(
             endpoint=SPEND_LOGS_ENDPOINT,
-            params=self._params(window, page),
+            params=self._params(window, page, read_pass),
             page=page,
             body=fetched.body,
             total_pages=fetched.parsed["total_pages"],
@@ -168,14 +172,15 @@ class SpendLogCrawler:
         """OFFSET-page a window that cannot be split until the distinct request_ids reach ``total``.
 
         Rows with equal ``startTime`` have no stable order, so one pass can skip some and repeat others.
-        Each re-read adds the pages that brought new request_ids (repeats are harmless: rows are deduped
-        on ``request_id`` downstream) until the union matches ``total``.
+        Re-reads alternate ``desc``/``asc`` and shrink the page size slightly so page boundaries fall on
+        other rows; each adds the pages that brought new request_ids (repeats are harmless: rows are
+        deduped on ``request_id`` downstream) until the union matches ``total``.
         """
         pages: list[Page] = []
         ids: set[str] = set()
         attempt = 0
         while True:
-            total, capped = self._read_pages(window, first if attempt == 0 else None, pages, ids)
+            total, capped = self._read_pages(window, first if attempt == 0 else None, pages, ids, attempt)
             if capped:
                 self._recorder.add(unverified_windows=1)
                 log.warning(
@@ -209,10 +214,15 @@ class SpendLogCrawler:
             )
 
     def _read_pages(
-        self, window: _Window, first: Fetched[dict[str, Any]] | None, pages: list[Page], ids: set[str]
+        self,
+        window: _Window,
+        first: Fetched[dict[str, Any]] | None,
+        pages: list[Page],
+        ids: set[str],
+        read_pass: int,
     ) -> tuple[int, bool]:
         """One OFFSET pass over a window; appends the pages that add new request_ids."""
-        fetched = first or self._fetch(window, 1)
+        fetched = first or self._fetch(window, 1, read_pass)
         total, capped = fetched.parsed["total"], fetched.parsed["total_is_capped"]
         page_no = 1
         while True:
@@ -220,7 +230,7 @@ class SpendLogCrawler:
             new = {_request_id(row) for row in rows} - ids
             if new:
                 ids.update(new)
-                pages.append(self._page(window, page_no, fetched, len(rows)))
+                pages.append(self._page(window, page_no, fetched, len(rows), read_pass))
             if not rows or (not capped and page_no >= fetched.parsed["total_pages"]):
                 return total, capped
             page_no += 1
@@ -229,7 +239,7 @@ class SpendLogCrawler:
                     f"{SPEND_LOGS_ENDPOINT} window {format_bound(window.start)}..{format_bound(window.end)} "
                     f"needs more than {self._config.max_pages} pages"
                 )
-            fetched = self._fetch(window, page_no)
+            fetched = self._fetch(window, page_no, read_pass)
 
 
 def _rows(body: bytes) -> list[Any]:
