@@ -57,7 +57,13 @@ class SpendLogWindow:
 
 @dataclass(frozen=True, slots=True)
 class SpendLogPage:
-    """A spend-log page with the window it was read from."""
+    """A spend-log page with the window it was read from.
+
+    Adjacent windows share their boundary second (``[10:00:00, 11:00:00]``, ``[11:00:00, 12:00:00]``)
+    because LiteLLM's bounds are inclusive at second precision while ``startTime`` has milliseconds: nothing
+    between ``10:59:59.500`` and ``11:00:00.999`` is missed, but a row exactly on a boundary can arrive in
+    both windows, and a re-read dense window can repeat rows. Consumers must dedupe on ``request_id``.
+    """
 
     window: SpendLogWindow
     page: Page
