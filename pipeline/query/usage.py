@@ -64,8 +64,9 @@ def team_usage(
 ) -> pl.DataFrame:
     """Usage per team summed over the range (the old ``/tokens``), largest ``total_tokens`` first.
 
-    Columns: ``team_id``, ``team_alias`` (latest in range), ``active_days`` (days with a row), the metric
-    columns, ``success_rate``. ``team`` filters by team id or alias (one or several).
+    Columns: ``team_id``, ``team_alias`` (latest in range), ``active_days`` (days with traffic, i.e. rows
+    of the mart's (date, team_id) grain), the metric columns, ``success_rate``. ``team`` filters by team id
+    or alias (one or several).
     """
     span = date_range(start, end)
     top = positive_limit(limit)
@@ -75,7 +76,7 @@ def team_usage(
         sql = f"""
             WITH t AS (
                 SELECT team_id, arg_max(team_alias, date) AS team_alias,
-                       count(DISTINCT date)::BIGINT AS active_days, {summed()}
+                       count(*)::BIGINT AS active_days, {summed()}
                 FROM marts.team_usage_daily {where.sql()} GROUP BY team_id
             )
             SELECT team_id, team_alias, active_days, {_METRIC_COLUMNS}, {SUCCESS_RATE}
