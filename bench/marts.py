@@ -20,11 +20,12 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.warehouse.connection import DEFAULT_MEMORY_LIMIT, write_connection
 from pipeline.warehouse.models import BuildResult, build_all
+from pipeline.warehouse.schema import ensure_schemas
 
 END_DAY = date(2026, 3, 1)
 PROVIDERS = ("openai", "anthropic", "azure", "bedrock")
+DAYS_PER_CHUNK = 15
 
 
 @dataclass(frozen=True)
@@ -136,78 +137,87 @@ def _generate_daily_activity(conn: duckdb.DuckDBPyConnection, shape: Shape) -> i
         """,
         [shape.page_size, shape.page_size],
     )
-    conn.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE g_buckets AS
-        WITH cells AS (
-            SELECT day, scope, page, kind, bucket, api_key, any_value(key_alias) AS key_alias,
-                any_value(team_id) AS team_id, sum(spend) AS spend, sum(prompt_tokens) AS p,
-                sum(completion_tokens) AS c, sum(cache_read) AS cr, sum(ok) AS ok, sum(failed) AS failed
-            FROM (
-                SELECT *, 'models' AS kind, model AS bucket FROM g_paged
-                UNION ALL SELECT *, 'model_groups', model_group FROM g_paged
-                UNION ALL SELECT *, 'providers', provider FROM g_paged
-                UNION ALL SELECT *, 'entities', coalesce(team_id, 'Unassigned') FROM g_paged
+    for offset in range(0, shape.days, DAYS_PER_CHUNK):
+        lo = first + timedelta(days=offset)
+        hi = lo + timedelta(days=DAYS_PER_CHUNK - 1)
+        conn.execute(
+            "CREATE OR REPLACE TEMP TABLE g_chunk AS SELECT * FROM g_paged WHERE day BETWEEN ? AND ?",
+            [lo, hi],
+        )
+        conn.execute(
+            """
+            CREATE OR REPLACE TEMP TABLE g_buckets AS
+            WITH cells AS (
+                SELECT day, scope, page, kind, bucket, api_key, any_value(key_alias) AS key_alias,
+                    any_value(team_id) AS team_id, sum(spend) AS spend, sum(prompt_tokens) AS p,
+                    sum(completion_tokens) AS c, sum(cache_read) AS cr, sum(ok) AS ok, sum(failed) AS failed
+                FROM (
+                    SELECT *, 'models' AS kind, model AS bucket FROM g_chunk
+                    UNION ALL SELECT *, 'model_groups', model_group FROM g_chunk
+                    UNION ALL SELECT *, 'providers', provider FROM g_chunk
+                    UNION ALL SELECT *, 'entities', coalesce(team_id, 'Unassigned') FROM g_chunk
+                )
+                GROUP BY ALL
             )
-            GROUP BY ALL
+            SELECT day, scope, page, kind, bucket, json_object(
+                'metrics', metrics_json(sum(spend), sum(p), sum(c), sum(cr), 0, sum(ok), sum(failed)),
+                'metadata', CASE WHEN kind = 'entities' AND bucket <> 'Unassigned'
+                    THEN json_object('team_alias', 'Team ' || substr(bucket, 6)) ELSE json_object() END,
+                'api_key_breakdown', json_group_object(api_key, json_object(
+                    'metrics', metrics_json(spend, p, c, cr, 0, ok, failed),
+                    'metadata', json_object('key_alias', key_alias, 'team_id', team_id, 'user_id', NULL,
+                        'user_email', NULL, 'key_exists', TRUE)))) AS obj
+            FROM cells
+            GROUP BY day, scope, page, kind, bucket
+            """
         )
-        SELECT day, scope, page, kind, bucket, json_object(
-            'metrics', metrics_json(sum(spend), sum(p), sum(c), sum(cr), 0, sum(ok), sum(failed)),
-            'metadata', CASE WHEN kind = 'entities' AND bucket <> 'Unassigned'
-                THEN json_object('team_alias', 'Team ' || substr(bucket, 6)) ELSE json_object() END,
-            'api_key_breakdown', json_group_object(api_key, json_object(
-                'metrics', metrics_json(spend, p, c, cr, 0, ok, failed),
-                'metadata', json_object('key_alias', key_alias, 'team_id', team_id, 'user_id', NULL,
-                    'user_email', NULL, 'key_exists', TRUE)))) AS obj
-        FROM cells
-        GROUP BY day, scope, page, kind, bucket
-        """
-    )
-    conn.execute(
-        """
-        INSERT INTO raw.team_daily_activity
-        WITH totals AS (
-            SELECT day, scope, page, any_value(total_pages) AS total_pages, sum(spend) AS spend,
-                sum(prompt_tokens) AS p, sum(completion_tokens) AS c, sum(cache_read) AS cr, sum(ok) AS ok,
-                sum(failed) AS failed
-            FROM g_paged GROUP BY day, scope, page
-        ),
-        kind_maps AS (
-            SELECT day, scope, page, kind, json_group_object(bucket, obj) AS obj_map
-            FROM g_buckets GROUP BY day, scope, page, kind
-        ),
-        maps AS (
-            SELECT day, scope, page,
-                max(obj_map) FILTER (WHERE kind = 'models') AS models,
-                max(obj_map) FILTER (WHERE kind = 'model_groups') AS model_groups,
-                max(obj_map) FILTER (WHERE kind = 'providers') AS providers,
-                max(obj_map) FILTER (WHERE kind = 'entities') AS entities
-            FROM kind_maps GROUP BY day, scope, page
-        ),
-        pages AS (
-            SELECT t.day, t.scope, t.page, t.total_pages, json_object(
-                'results', json_array(json_object(
-                    'date', strftime(t.day, '%Y-%m-%d'),
-                    'metrics', metrics_json(t.spend, t.p, t.c, t.cr, 0, t.ok, t.failed),
-                    'breakdown', json_object('mcp_servers', json_object(), 'models', m.models,
-                        'model_groups', m.model_groups, 'providers', m.providers, 'endpoints', json_object(),
-                        'api_keys', json_object(), 'entities', m.entities, 'guardrails', json_object()))),
-                'metadata', json_object(
-                    'total_spend', t.spend, 'total_prompt_tokens', t.p, 'total_completion_tokens', t.c,
-                    'total_tokens', t.p + t.c, 'total_api_requests', t.ok + t.failed,
-                    'total_successful_requests', t.ok, 'total_failed_requests', t.failed,
-                    'total_cache_read_input_tokens', t.cr, 'total_cache_creation_input_tokens', 0,
-                    'page', t.page, 'total_pages', t.total_pages, 'has_more', t.page < t.total_pages)
-            ) AS payload
-            FROM totals AS t JOIN maps AS m USING (day, scope, page)
+        conn.execute(
+            """
+            INSERT INTO raw.team_daily_activity
+            WITH totals AS (
+                SELECT day, scope, page, any_value(total_pages) AS total_pages, sum(spend) AS spend,
+                    sum(prompt_tokens) AS p, sum(completion_tokens) AS c, sum(cache_read) AS cr,
+                    sum(ok) AS ok, sum(failed) AS failed
+                FROM g_chunk GROUP BY day, scope, page
+            ),
+            kind_maps AS (
+                SELECT day, scope, page, kind, json_group_object(bucket, obj) AS obj_map
+                FROM g_buckets GROUP BY day, scope, page, kind
+            ),
+            maps AS (
+                SELECT day, scope, page,
+                    max(obj_map) FILTER (WHERE kind = 'models') AS models,
+                    max(obj_map) FILTER (WHERE kind = 'model_groups') AS model_groups,
+                    max(obj_map) FILTER (WHERE kind = 'providers') AS providers,
+                    max(obj_map) FILTER (WHERE kind = 'entities') AS entities
+                FROM kind_maps GROUP BY day, scope, page
+            ),
+            pages AS (
+                SELECT t.day, t.scope, t.page, t.total_pages, json_object(
+                    'results', json_array(json_object(
+                        'date', strftime(t.day, '%Y-%m-%d'),
+                        'metrics', metrics_json(t.spend, t.p, t.c, t.cr, 0, t.ok, t.failed),
+                        'breakdown', json_object('mcp_servers', json_object(), 'models', m.models,
+                            'model_groups', m.model_groups, 'providers', m.providers,
+                            'endpoints', json_object(), 'api_keys', json_object(), 'entities', m.entities,
+                            'guardrails', json_object()))),
+                    'metadata', json_object(
+                        'total_spend', t.spend, 'total_prompt_tokens', t.p, 'total_completion_tokens', t.c,
+                        'total_tokens', t.p + t.c, 'total_api_requests', t.ok + t.failed,
+                        'total_successful_requests', t.ok, 'total_failed_requests', t.failed,
+                        'total_cache_read_input_tokens', t.cr, 'total_cache_creation_input_tokens', 0,
+                        'page', t.page, 'total_pages', t.total_pages, 'has_more', t.page < t.total_pages)
+                ) AS payload
+                FROM totals AS t JOIN maps AS m USING (day, scope, page)
+            )
+            SELECT day, scope, CASE WHEN starts_with(scope, 'team:') THEN substr(scope, 6) END, page,
+                total_pages, '/team/daily/activity', NULL, payload, octet_length(CAST(payload AS BLOB)),
+                now(), 'bench'
+            FROM pages
+            """
         )
-        SELECT day, scope, CASE WHEN starts_with(scope, 'team:') THEN substr(scope, 6) END, page, total_pages,
-            '/team/daily/activity', NULL, payload, octet_length(CAST(payload AS BLOB)), now(), 'bench'
-        FROM pages
-        """
-    )
     rows = conn.execute("SELECT count(*) FROM g_paged").fetchone()
-    for table in ("g_rows", "g_paged", "g_buckets"):
+    for table in ("g_rows", "g_paged", "g_chunk", "g_buckets"):
         conn.execute(f"DROP TABLE {table}")
     return int(rows[0]) if rows else 0
 
@@ -293,7 +303,7 @@ def main() -> None:
     parser.add_argument("--models-per-key", type=int, default=4)
     parser.add_argument("--page-size", type=int, default=25)
     parser.add_argument(
-        "--memory-limit", default=DEFAULT_MEMORY_LIMIT, help="DuckDB memory_limit for every step"
+        "--memory-limit", default="1GB", help="DuckDB memory_limit for the builds (writer default: 320MB)"
     )
     parser.add_argument("--gen-memory-limit", default="4GB", help="memory_limit while generating raw data")
     parser.add_argument("--reuse", action="store_true", help="keep existing raw tables, only time the builds")
@@ -311,7 +321,15 @@ def main() -> None:
     if not args.reuse:
         for path in (args.db, Path(f"{args.db}.wal")):
             path.unlink(missing_ok=True)
-    with write_connection(args.db, memory_limit=args.memory_limit) as conn:
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    # Attach under an alias: a file named marts.duckdb would be catalog "marts", clashing with schema marts.
+    with duckdb.connect() as conn:
+        conn.execute("ATTACH ? AS bench_warehouse", [str(args.db)])
+        conn.execute("USE bench_warehouse")
+        conn.execute("SET TimeZone = 'UTC'")
+        conn.execute("SET preserve_insertion_order = false")
+        _set_memory_limit(conn, args.memory_limit)
+        ensure_schemas(conn)
         if not args.reuse:
             began = time.perf_counter()
             _set_memory_limit(conn, args.gen_memory_limit)

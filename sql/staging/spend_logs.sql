@@ -31,39 +31,37 @@ WITH src AS NOT MATERIALIZED (
         s.partition_date,
         s.start_time AS raw_start_time,
         s.extracted_at,
-        coalesce(s.request_id, s.payload ->> 'request_id') AS request_id,
+        s.request_id,
         json_transform(
             s.payload,
-            '{"api_key": "VARCHAR", "spend": "DOUBLE", "prompt_tokens": "BIGINT", "completion_tokens": "BIGINT",
-              "total_tokens": "BIGINT", "startTime": "VARCHAR", "endTime": "VARCHAR", "model": "VARCHAR",
-              "model_group": "VARCHAR", "custom_llm_provider": "VARCHAR", "user": "VARCHAR", "metadata": "JSON",
-              "cache_hit": "VARCHAR", "request_tags": "JSON", "team_id": "VARCHAR", "status": "VARCHAR",
-              "request_duration_ms": "DOUBLE", "call_type": "VARCHAR"}'
+            '{"api_key": "VARCHAR", "spend": "DOUBLE", "prompt_tokens": "BIGINT", "completion_tokens": "BIGINT", '
+            || '"total_tokens": "BIGINT", "startTime": "VARCHAR", "endTime": "VARCHAR", "model": "VARCHAR", '
+            || '"model_group": "VARCHAR", "custom_llm_provider": "VARCHAR", "user": "VARCHAR", "metadata": "JSON", '
+            || '"cache_hit": "VARCHAR", "request_tags": "JSON", "team_id": "VARCHAR", "status": "VARCHAR", '
+            || '"request_duration_ms": "DOUBLE", "call_type": "VARCHAR"}'
         ) AS j
     FROM raw.spend_logs AS s
 ),
-dedup AS NOT MATERIALIZED (
-    SELECT *
-    FROM src
-    QUALIFY row_number() OVER (
-        PARTITION BY src.partition_date, src.request_id ORDER BY src.extracted_at DESC NULLS LAST
-    ) = 1
-),
 typed AS NOT MATERIALIZED (
     SELECT
-        dedup.*,
-        CASE
-            WHEN json_type(dedup.j.metadata) = 'VARCHAR' THEN TRY_CAST(dedup.j.metadata ->> '$' AS JSON)
-            ELSE dedup.j.metadata
-        END AS md,
-        coalesce(dedup.raw_start_time, TRY_CAST(dedup.j.startTime AS TIMESTAMPTZ)) AS start_ts,
-        TRY_CAST(dedup.j.endTime AS TIMESTAMPTZ) AS end_ts
-    FROM dedup
+        src.*,
+        json_transform(
+            CASE
+                WHEN starts_with(CAST(src.j.metadata AS VARCHAR), '"') THEN src.j.metadata ->> '$'
+                ELSE CAST(src.j.metadata AS VARCHAR)
+            END,
+            '{"user_api_key_alias": "VARCHAR", "status": "VARCHAR", "error_information": '
+            || '{"error_code": "VARCHAR"}, "additional_usage_values": {"cache_read_input_tokens": "BIGINT", '
+            || '"cache_creation_input_tokens": "BIGINT", "prompt_tokens_details": {"cached_tokens": "BIGINT"}}}'
+        ) AS md,
+        coalesce(src.raw_start_time, TRY_CAST(src.j.startTime AS TIMESTAMPTZ)) AS start_ts,
+        TRY_CAST(src.j.endTime AS TIMESTAMPTZ) AS end_ts
+    FROM src
 ),
 statused AS NOT MATERIALIZED (
     SELECT
         typed.*,
-        coalesce(nullif(typed.j.status, ''), nullif(typed.md ->> 'status', ''), 'success') AS status_norm
+        coalesce(nullif(typed.j.status, ''), nullif(typed.md.status, ''), 'success') AS status_norm
     FROM typed
 )
 SELECT
@@ -74,7 +72,7 @@ SELECT
     timezone('UTC', date_trunc('hour', timezone('UTC', typed.start_ts))) AS hour,
     coalesce(nullif(typed.j.team_id, ''), 'Unassigned') AS team_id,
     coalesce(typed.j.api_key, '') AS api_key,
-    nullif(typed.md ->> 'user_api_key_alias', '') AS key_alias,
+    nullif(typed.md.user_api_key_alias, '') AS key_alias,
     typed.j.model AS model,
     nullif(typed.j.model_group, '') AS model_group,
     nullif(typed.j.custom_llm_provider, '') AS provider,
@@ -85,16 +83,15 @@ SELECT
     coalesce(typed.j.completion_tokens, 0) AS completion_tokens,
     coalesce(typed.j.total_tokens, 0) AS total_tokens,
     CAST(coalesce(
-        TRY_CAST(typed.md -> 'additional_usage_values' ->> 'cache_read_input_tokens' AS BIGINT),
-        TRY_CAST(typed.md -> 'additional_usage_values' -> 'prompt_tokens_details' ->> 'cached_tokens' AS BIGINT),
+        typed.md.additional_usage_values.cache_read_input_tokens,
+        typed.md.additional_usage_values.prompt_tokens_details.cached_tokens,
         0
     ) AS BIGINT) AS cache_read_input_tokens,
-    CAST(coalesce(
-        TRY_CAST(typed.md -> 'additional_usage_values' ->> 'cache_creation_input_tokens' AS BIGINT), 0
-    ) AS BIGINT) AS cache_creation_input_tokens,
+    CAST(coalesce(typed.md.additional_usage_values.cache_creation_input_tokens, 0) AS BIGINT)
+        AS cache_creation_input_tokens,
     coalesce(
         CASE
-            WHEN json_type(typed.j.request_tags) = 'VARCHAR'
+            WHEN starts_with(CAST(typed.j.request_tags AS VARCHAR), '"')
                 THEN TRY_CAST(TRY_CAST(typed.j.request_tags ->> '$' AS JSON) AS VARCHAR[])
             ELSE TRY_CAST(typed.j.request_tags AS VARCHAR[])
         END,
@@ -107,10 +104,10 @@ SELECT
     coalesce(
         typed.j.request_duration_ms, CAST(epoch_ms(typed.end_ts) - epoch_ms(typed.start_ts) AS DOUBLE)
     ) AS latency_ms,
-    CASE
-        WHEN typed.status_norm = 'failure'
-            THEN nullif(typed.md -> 'error_information' ->> 'error_code', '')
-    END AS error_code,
+    CASE WHEN typed.status_norm = 'failure' THEN nullif(typed.md.error_information.error_code, '') END AS error_code,
     typed.j.call_type AS call_type,
     nullif(typed.j.user, '') AS user_id
 FROM statused AS typed
+QUALIFY row_number() OVER (
+    PARTITION BY typed.partition_date, typed.request_id ORDER BY typed.extracted_at DESC NULLS LAST
+) = 1
