@@ -90,7 +90,7 @@ def test_instance_defaults_to_the_repo_data_dir_like_dagster_dev(tmp_path: Path)
     ref = orchestration.instance_ref({orchestration.INSTANCE_HOME_ENV: str(tmp_path)})
     assert ref.storage_data is not None
     assert ref.storage_data.config_dict == {"base_dir": str(tmp_path / "storage")}
-    assert ref.compute_logs_data.config_dict == {"base_dir": str(tmp_path / "logs")}
+    assert ref.local_artifact_storage_data.config_dict == {"base_dir": str(tmp_path)}
     settings = ref.settings
     assert settings["concurrency"]["pools"] == {"default_limit": 1, "granularity": "op"}
     assert settings["telemetry"] == {"enabled": False}
@@ -105,7 +105,7 @@ def test_cli_instance_matches_what_dagster_dev_uses_from_the_repo_root(
     cli = orchestration.instance_ref({})
     for dev_data, cli_data in (
         (dev.storage_data, cli.storage_data),
-        (dev.compute_logs_data, cli.compute_logs_data),
+        (dev.local_artifact_storage_data, cli.local_artifact_storage_data),
     ):
         assert dev_data is not None and cli_data is not None
         assert Path(dev_data.config_dict["base_dir"]).resolve() == Path(cli_data.config_dict["base_dir"])

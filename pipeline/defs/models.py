@@ -1,13 +1,15 @@
 """One asset per SQL model (`sql/staging/*.sql`, `sql/marts/*.sql`), built by `pipeline.warehouse.models`."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 
 import dagster as dg
 
+from pipeline.defs.checks import check_spec, checks_by_table, run_check
 from pipeline.defs.metadata import column_schema, table_metadata, table_preview, window_span
 from pipeline.defs.partitions import daily_partitions
 from pipeline.defs.resources import WarehouseResource
+from pipeline.warehouse.checks import CheckSpec
 from pipeline.warehouse.models import SqlModel, build_model, discover_models
 
 POOL = "duckdb"
@@ -19,8 +21,13 @@ def dep_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(table.split("."))
 
 
-def model_asset(model: SqlModel, partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
-    """The asset that builds ``model`` for the run's partition window (whole table when unpartitioned)."""
+def model_asset(
+    model: SqlModel, partitions: dg.PartitionsDefinition, checks: Sequence[CheckSpec] = ()
+) -> dg.AssetsDefinition:
+    """The asset that builds ``model`` for the run's partition window (whole table when unpartitioned).
+
+    ``checks`` run right after the build, on the same connection, over the same window.
+    """
     partitioned = model.is_partitioned
 
     @dg.asset(
@@ -35,6 +42,7 @@ def model_asset(model: SqlModel, partitions: dg.PartitionsDefinition) -> dg.Asse
         backfill_policy=dg.BackfillPolicy.single_run() if partitioned else None,
         pool=POOL,
         freshness_policy=MART_FRESHNESS if model.schema == "marts" else None,
+        check_specs=[check_spec(spec) for spec in checks],
         metadata={
             "dagster/table_name": model.qualified_name,
             "grain": ", ".join(model.grain),
@@ -51,6 +59,7 @@ def model_asset(model: SqlModel, partitions: dg.PartitionsDefinition) -> dg.Asse
             )
             metadata["dagster/column_schema"] = column_schema(conn, model.qualified_name, model.column_docs)
             metadata["preview"] = table_preview(conn, model.qualified_name)
+            results = [run_check(spec, conn, start, end) for spec in checks]
         context.log.info(
             "%s: %d rows written, %d deleted in %.2f s",
             model.qualified_name,
@@ -66,7 +75,7 @@ def model_asset(model: SqlModel, partitions: dg.PartitionsDefinition) -> dg.Asse
         )
         if start is not None and end is not None:
             metadata.update(window_start=start.isoformat(), window_end=end.isoformat())
-        return dg.MaterializeResult(metadata=metadata)
+        return dg.MaterializeResult(metadata=metadata, check_results=results)
 
     return _build
 
@@ -74,8 +83,10 @@ def model_asset(model: SqlModel, partitions: dg.PartitionsDefinition) -> dg.Asse
 def model_assets(
     partitions: dg.PartitionsDefinition, models: Iterable[SqlModel] | None = None
 ) -> list[dg.AssetsDefinition]:
-    """Assets for every discovered model."""
-    return [model_asset(model, partitions) for model in (discover_models() if models is None else models)]
+    """Assets for every discovered model, each with the checks on its table."""
+    model_list = discover_models() if models is None else list(models)
+    checks = checks_by_table(model_list)
+    return [model_asset(model, partitions, checks.get(model.qualified_name, ())) for model in model_list]
 
 
 @dg.definitions

@@ -138,7 +138,9 @@ def raw_assets(
                 source, stats = _source(litellm, client), dataclasses.replace(client.stats)
             context.log.info("extracted %d spend-log pages (%d rows)", spool.pages, spool.items)
             with warehouse.write_connection() as conn:
-                result = load_spend_logs(conn, spool, days, context.run.run_id, datetime.now(UTC), source=source)
+                result = load_spend_logs(
+                    conn, spool, days, context.run.run_id, datetime.now(UTC), source=source
+                )
                 metadata = table_metadata(conn, SPEND_TABLE, result.rows_inserted)
                 metadata["preview"] = table_preview(conn, SPEND_TABLE, SPEND_PREVIEW)
         metadata.update(_extract_metadata(stats, source, started, start, end))
