@@ -15,7 +15,7 @@ from pipeline.demo_gateway.config import GatewayConfig
 from pipeline.demo_gateway.daily import RenderOptions
 from pipeline.demo_gateway.dataset import build_dataset
 from pipeline.demo_gateway.spend_logs import page_rows, render_row
-from pipeline.demo_gateway.spend_render import render_rows
+from pipeline.demo_gateway.spend_render import RenderedRows, render_rows
 
 SAMPLE = Path("/work/shared/reference/litellm_samples/spend_logs_v2_page1.json")
 OPTIONS = (
@@ -103,3 +103,13 @@ def test_page_rows_matches_a_full_sort_with_ties() -> None:
             for offset, size in ((0, 1), (0, 50), (13, 37), (390, 50), (399, 5), (400, 10), (1000, 10)):
                 got = page_rows(window, "start_ms", descending, offset, size, seed)
                 assert got["row"].to_list() == full["row"].slice(offset, size).to_list()
+
+
+def test_rendered_rows_join_slices_of_one_buffer(logs: pl.DataFrame) -> None:
+    texts = render_rows(logs).to_list()
+    rendered = RenderedRows(logs, chunk_rows=500)
+    assert len(rendered) == logs.height and rendered.nbytes == sum(len(t.encode()) for t in texts)
+    picks = [logs.height - 1, 0, 499, 500, 501, 7, 7]
+    joined = rendered.join(pl.Series(picks, dtype=pl.UInt32))
+    assert joined == ",".join(texts[i] for i in picks).encode()
+    assert rendered.join(pl.Series([], dtype=pl.UInt32)) == b""

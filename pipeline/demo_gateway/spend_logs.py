@@ -15,7 +15,13 @@ import polars as pl
 from pipeline.demo_gateway.catalog import KEYS, MODELS, TEAMS_BY_ID, USER_AGENT
 from pipeline.demo_gateway.daily import EXTRA, RenderOptions
 from pipeline.demo_gateway.errors import ApiError, int_param, openai_error
-from pipeline.demo_gateway.spend_render import ERRORS, METADATA_NULLS, MIN_METADATA_KEYS, render_rows
+from pipeline.demo_gateway.spend_render import (
+    ERRORS,
+    METADATA_NULLS,
+    MIN_METADATA_KEYS,
+    RenderedRows,
+    render_rows,
+)
 
 SORT_COLUMNS = {
     "startTime": "start_ms",
@@ -139,7 +145,7 @@ class SpendLogStore:
     """Per-request rows sorted by ``startTime``, rendered as LiteLLM's ``LiteLLM_SpendLogs`` JSON.
 
     Rows are rendered vectorised (``spend_render``): per page on demand, or all at once by ``prerender`` into
-    one string column so a page is a gather of cached texts.
+    one contiguous buffer so a page is a join of byte slices.
     """
 
     def __init__(self, spend_logs: pl.DataFrame, count_cap: int) -> None:
@@ -151,7 +157,7 @@ class SpendLogStore:
             .otherwise(pl.col("completion_start_time") - pl.col("start_time"))
         )
         self._count_cap = count_cap
-        self._rendered: pl.Series | None = None
+        self._rendered: RenderedRows | None = None
         self._render_lock = threading.Lock()
 
     def prerender(self) -> None:
@@ -159,13 +165,7 @@ class SpendLogStore:
         with self._render_lock:
             if self._rendered is not None:
                 return
-            chunks = [
-                render_rows(self._frame.slice(lo, RENDER_CHUNK_ROWS))
-                for lo in range(0, self._frame.height, RENDER_CHUNK_ROWS)
-            ]
-            self._rendered = (
-                pl.concat(chunks, rechunk=False) if chunks else pl.Series("json", [], dtype=pl.String)
-            )
+            self._rendered = RenderedRows(self._frame, RENDER_CHUNK_ROWS)
 
     def respond(self, q: SpendLogQuery, options: RenderOptions, request_seq: int, cache: bool) -> bytes:
         starts = self._frame["start_ms"]
@@ -183,9 +183,9 @@ class SpendLogStore:
         if cache and options == RenderOptions():
             self.prerender()
             assert self._rendered is not None
-            rows = self._rendered.gather(page["row"])
+            rows = self._rendered.join(page["row"])
         else:
-            rows = render_rows(page, options)
+            rows = b",".join(render_rows(page, options).cast(pl.Binary).to_list())
         tail: dict[str, Any] = {
             "total": total,
             "page": q.page,
@@ -197,12 +197,7 @@ class SpendLogStore:
             del tail["total_is_capped"]
         if options.extra_unknown_fields:
             tail.update(EXTRA)
-        return (
-            b'{"data":['
-            + b",".join(rows.cast(pl.Binary).to_list())
-            + b"],"
-            + json.dumps(tail, separators=(",", ":")).encode()[1:]
-        )
+        return b"".join((b'{"data":[', rows, b"],", json.dumps(tail, separators=(",", ":")).encode()[1:]))
 
 
 def _sorted(frame: pl.DataFrame, column: str, descending: bool, seed: int) -> pl.DataFrame:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import json
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import polars as pl
+import pyarrow as pa
 
 from pipeline.demo_gateway.catalog import KEYS, MODELS, TEAMS_BY_ID, USER_AGENT, Key, Model
 from pipeline.demo_gateway.daily import EXTRA, RenderOptions
@@ -351,4 +353,36 @@ def render_rows(frame: pl.DataFrame, options: RenderOptions = RenderOptions()) -
     return frame.with_columns(_encoded_strings(frame)).select(_row_expr(options)).to_series()
 
 
-__all__ = ["ERRORS", "METADATA_NULLS", "MIN_METADATA_KEYS", "STRING_COLUMNS", "render_rows"]
+class RenderedRows:
+    """Every row's JSON text in one contiguous buffer with offsets: a page is a join of byte slices."""
+
+    def __init__(self, frame: pl.DataFrame, chunk_rows: int = 65_536) -> None:
+        data = bytearray()
+        ends: list[pl.Series] = [pl.Series([0], dtype=pl.Int64)]
+        for lo in range(0, frame.height, chunk_rows):
+            texts = render_rows(frame.slice(lo, chunk_rows))
+            lengths = texts.str.len_bytes().cast(pl.Int64)
+            arrow = texts.to_arrow().cast(pa.large_string())
+            (first,) = struct.unpack_from("<q", arrow.buffers()[1], 8 * arrow.offset)
+            ends.append(lengths.cum_sum() + len(data))
+            data += memoryview(arrow.buffers()[2])[first : first + int(lengths.sum())]
+        self._offsets = pl.concat(ends)
+        self._data = memoryview(data)
+
+    def __len__(self) -> int:
+        return len(self._offsets) - 1
+
+    @property
+    def nbytes(self) -> int:
+        return self._data.nbytes
+
+    def join(self, rows: pl.Series) -> bytes:
+        """The texts of ``rows`` (row positions) joined by commas."""
+        idx = rows.cast(pl.Int64)
+        starts = self._offsets.gather(idx).to_list()
+        ends = self._offsets.gather(idx + 1).to_list()
+        data = self._data
+        return b",".join([data[a:b] for a, b in zip(starts, ends, strict=True)])
+
+
+__all__ = ["ERRORS", "METADATA_NULLS", "MIN_METADATA_KEYS", "STRING_COLUMNS", "RenderedRows", "render_rows"]
