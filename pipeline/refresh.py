@@ -156,7 +156,8 @@ def refresh(
     if start and end and start > end:
         raise RefreshError(f"--start {start} is after --end {end}")
     if not verbose:
-        logging.getLogger("httpx").setLevel(logging.WARNING)
+        for noisy in ("httpx", "alembic"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     db_path = warehouse_path().resolve()
     with select_source(start, end) as source:
         first, last = validate_range(source.start, source.end)
