@@ -138,7 +138,7 @@ def parse_query(params: Mapping[str, str]) -> SpendLogQuery:
     )
 
 
-RENDER_CHUNK_ROWS = 65_536
+RENDER_CHUNK_ROWS = 32_768
 
 
 class SpendLogStore:

@@ -354,35 +354,45 @@ def render_rows(frame: pl.DataFrame, options: RenderOptions = RenderOptions()) -
 
 
 class RenderedRows:
-    """Every row's JSON text in one contiguous buffer with offsets: a page is a join of byte slices."""
+    """Every row's JSON text in a few large byte blocks with offsets: a page is a join of byte slices."""
 
-    def __init__(self, frame: pl.DataFrame, chunk_rows: int = 65_536) -> None:
-        data = bytearray()
-        ends: list[pl.Series] = [pl.Series([0], dtype=pl.Int64)]
+    def __init__(self, frame: pl.DataFrame, chunk_rows: int = 32_768) -> None:
+        self._chunk_rows = chunk_rows
+        self._blocks: list[memoryview] = []
+        offsets: list[pl.Series] = []
         for lo in range(0, frame.height, chunk_rows):
             texts = render_rows(frame.slice(lo, chunk_rows))
             lengths = texts.str.len_bytes().cast(pl.Int64)
             arrow = texts.to_arrow().cast(pa.large_string())
             (first,) = struct.unpack_from("<q", arrow.buffers()[1], 8 * arrow.offset)
-            ends.append(lengths.cum_sum() + len(data))
-            data += memoryview(arrow.buffers()[2])[first : first + int(lengths.sum())]
-        self._offsets = pl.concat(ends)
-        self._data = memoryview(data)
+            size = int(lengths.sum())
+            self._blocks.append(memoryview(bytes(memoryview(arrow.buffers()[2])[first : first + size])))
+            offsets.append(pl.concat([pl.Series([0], dtype=pl.Int64), lengths.cum_sum()]))
+        self._starts = (
+            pl.concat([o.head(len(o) - 1) for o in offsets]) if offsets else pl.Series([], dtype=pl.Int64)
+        )
+        self._ends = (
+            pl.concat([o.tail(len(o) - 1) for o in offsets]) if offsets else pl.Series([], dtype=pl.Int64)
+        )
 
     def __len__(self) -> int:
-        return len(self._offsets) - 1
+        return len(self._starts)
 
     @property
     def nbytes(self) -> int:
-        return self._data.nbytes
+        return sum(b.nbytes for b in self._blocks)
 
     def join(self, rows: pl.Series) -> bytes:
         """The texts of ``rows`` (row positions) joined by commas."""
         idx = rows.cast(pl.Int64)
-        starts = self._offsets.gather(idx).to_list()
-        ends = self._offsets.gather(idx + 1).to_list()
-        data = self._data
-        return b",".join([data[a:b] for a, b in zip(starts, ends, strict=True)])
+        positions = zip(
+            (idx // self._chunk_rows).to_list(),
+            self._starts.gather(idx).to_list(),
+            self._ends.gather(idx).to_list(),
+            strict=True,
+        )
+        blocks = self._blocks
+        return b",".join([blocks[c][a:b] for c, a, b in positions])
 
 
 __all__ = ["ERRORS", "METADATA_NULLS", "MIN_METADATA_KEYS", "STRING_COLUMNS", "RenderedRows", "render_rows"]
