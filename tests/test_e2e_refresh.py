@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
@@ -14,6 +15,8 @@ from pipeline.cli import main
 from pipeline.demo_gateway import GatewayConfig
 from pipeline.demo_gateway.dataset import build_dataset
 from pipeline.orchestration import INSTANCE_HOME_ENV, open_instance
+from pipeline.warehouse.connection import write_connection
+from pipeline.warehouse.raw_load import record_source
 
 DEMO = GatewayConfig(days=3, requests_per_day=300, seed=5)
 
@@ -66,3 +69,25 @@ def test_demo_refresh_lands_the_ground_truth_and_the_run_is_in_the_instance(
         key = dg.AssetKey(["marts", "team_usage_daily"])
         materialized = instance.get_materialized_partitions(key)
         assert truth.first_day.isoformat() in materialized and truth.end_day.isoformat() in materialized
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_a_failed_refresh_exits_non_zero_naming_the_failed_steps(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = tmp_path / "real.duckdb"
+    with write_connection(db) as conn:
+        record_source(conn, "https://llm.example.com", False, datetime.now(UTC))
+    monkeypatch.delenv("LITELLM_BASE_URL", raising=False)
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)
+    monkeypatch.setenv("LITELLM_USAGE_DB", str(db))
+    monkeypatch.setenv(INSTANCE_HOME_ENV, str(tmp_path / "dagster"))
+    monkeypatch.setattr(refresh, "DEMO_GATEWAY_CONFIG", GatewayConfig(days=1, requests_per_day=50))
+
+    assert main(["refresh"]) == 1
+    err = capsys.readouterr().err
+    (failure,) = [line for line in err.splitlines() if line.startswith("litellm-usage refresh: run ")]
+    assert "raw__team_daily_activity" in failure and "raw__spend_logs" in failure
+    assert "demo data never mixes with real data" in failure
+    assert "Traceback" not in err

@@ -3,6 +3,7 @@
 import dataclasses
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,7 +13,15 @@ from pipeline.defs.metadata import table_metadata, table_preview, window_bounds
 from pipeline.defs.partitions import daily_partitions, window_days
 from pipeline.defs.resources import LiteLLMResource, WarehouseResource
 from pipeline.litellm.client import LiteLLMClient
+from pipeline.litellm.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    NotFoundError,
+    PageLimitExceededError,
+)
 from pipeline.litellm.pages import ExtractStats
+from pipeline.warehouse.errors import MixedSourceError, RawDataError
 from pipeline.warehouse.raw_load import (
     DAILY_TABLE,
     SPEND_TABLE,
@@ -30,9 +39,27 @@ KINDS = {"python", "duckdb"}
 RAW_RETRY = dg.RetryPolicy(
     max_retries=2, delay=10, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
+PERMANENT_ERRORS: tuple[type[Exception], ...] = (
+    ConfigurationError,
+    AuthenticationError,
+    NotFoundError,
+    BadRequestError,
+    PageLimitExceededError,
+    MixedSourceError,
+    RawDataError,
+)
 REFERENCE_TABLES = ("teams", "keys", "models")
 DAILY_PREVIEW = "partition_date, scope, team_id, page, total_pages, payload_bytes, extracted_at"
 SPEND_PREVIEW = "request_id, start_time, partition_date, payload ->> 'model' AS model, extracted_at"
+
+
+@contextmanager
+def fail_fast_on_permanent_errors() -> Iterator[None]:
+    """Errors a step retry cannot fix (config, auth, bad request, mixed sources, bad data) skip retries."""
+    try:
+        yield
+    except PERMANENT_ERRORS as exc:
+        raise dg.Failure(description=f"{type(exc).__name__}: {exc}", allow_retries=False) from exc
 
 
 def _source(litellm: LiteLLMResource, client: LiteLLMClient) -> ExtractSource:
@@ -92,7 +119,7 @@ def raw_assets(
         started = time.monotonic()
         start, end = window_bounds(context)
         days = window_days(start, end)
-        with spool_directory() as folder:
+        with fail_fast_on_permanent_errors(), spool_directory() as folder:
             with litellm.get_client() as client:
                 teams = client.list_teams()
                 scopes = client.daily_scopes(str(team["team_id"]) for team in teams if team.get("team_id"))
@@ -131,7 +158,7 @@ def raw_assets(
         start, end = window_bounds(context)
         days = window_days(start, end)
         last_second = min(end - timedelta(seconds=1), datetime.now(UTC).replace(microsecond=0))
-        with spool_directory() as folder:
+        with fail_fast_on_permanent_errors(), spool_directory() as folder:
             with litellm.get_client() as client:
                 pages = client.iter_spend_logs(start, last_second) if last_second >= start else iter(())
                 spool = spool_spend_logs(pages, folder)
@@ -167,23 +194,24 @@ def raw_assets(
         context: dg.AssetExecutionContext, litellm: LiteLLMResource, warehouse: WarehouseResource
     ) -> Iterator[dg.MaterializeResult]:
         started = time.monotonic()
-        with litellm.get_client() as client:
-            teams, keys = client.list_teams(), client.list_keys()
-            deleted_keys, models = client.list_deleted_keys(), client.list_models()
-            source, stats = _source(litellm, client), dataclasses.replace(client.stats)
-        now = datetime.now(UTC)
-        with warehouse.write_connection() as conn:
-            results = load_reference(
-                conn,
-                teams=teams,
-                keys=keys,
-                deleted_keys=deleted_keys,
-                models=models,
-                run_id=context.run.run_id,
-                extracted_at=now,
-                source=source,
-            )
-            tables = {table: table_metadata(conn, table, None) for table in results}
+        with fail_fast_on_permanent_errors():
+            with litellm.get_client() as client:
+                teams, keys = client.list_teams(), client.list_keys()
+                deleted_keys, models = client.list_deleted_keys(), client.list_models()
+                source, stats = _source(litellm, client), dataclasses.replace(client.stats)
+            now = datetime.now(UTC)
+            with warehouse.write_connection() as conn:
+                results = load_reference(
+                    conn,
+                    teams=teams,
+                    keys=keys,
+                    deleted_keys=deleted_keys,
+                    models=models,
+                    run_id=context.run.run_id,
+                    extracted_at=now,
+                    source=source,
+                )
+                tables = {table: table_metadata(conn, table, None) for table in results}
         for table, result in results.items():
             metadata = {**tables[table], **_load_metadata(result)}
             metadata.update(
