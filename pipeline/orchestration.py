@@ -107,10 +107,14 @@ def run_job(instance: dg.DagsterInstance, start: date, end: date, log_level: str
 
 
 def _root_message(error: SerializableErrorInfo | None) -> str:
-    """The innermost cause's first line (user errors are wrapped in Dagster's own)."""
+    """The innermost cause's first line as ``ErrorClass: message`` (Dagster wraps user errors)."""
     if error is None:
         return "failed"
     while error.cause is not None:
         error = error.cause
     lines = error.message.strip().splitlines()
-    return lines[0] if lines else error.cls_name or "failed"
+    message = lines[0] if lines else ""
+    qualified, sep, rest = message.partition(": ")
+    if sep and error.cls_name and qualified.endswith(error.cls_name):
+        message = f"{error.cls_name}: {rest}"
+    return message or error.cls_name or "failed"

@@ -137,8 +137,11 @@ class RefreshResult:
         """One line naming the failed steps (empty on success)."""
         if self.run.success:
             return ""
-        steps = "; ".join(f"{step}: {message}" for step, message in self.run.failures.items())
-        return f"run {self.run.run_id} failed" + (f": {steps}" if steps else "")
+        by_message: dict[str, list[str]] = {}
+        for step, message in self.run.failures.items():
+            by_message.setdefault(message, []).append(step)
+        parts = "; ".join(f"{', '.join(steps)}: {message}" for message, steps in by_message.items())
+        return f"run {self.run.run_id} failed" + (f": {parts}" if parts else "")
 
 
 def _stderr(message: str) -> None:
@@ -203,7 +206,8 @@ def summarize(db_path: Path, start: date, end: date, *, is_demo: bool, run_id: s
         lines.append("raw rows: " + ", ".join(f"{table}={n:,}" for table, n in counts.items()))
         board = leaderboard(start, end, by="spend", db=db_path)
     except Exception as exc:  # the report must never hide the run's own outcome
-        lines.append(f"(summary unavailable: {type(exc).__name__}: {exc})")
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        lines.append(f"(no mart summary: {reason})")
         return "\n".join(lines)
     requests = int(board["api_requests"].sum() or 0)
     successes = int(board["successful_requests"].sum() or 0)
