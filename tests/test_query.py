@@ -193,6 +193,18 @@ def test_hourly_usage_filters_by_team_and_model_group(db: Path) -> None:
     ]  # fmt: skip
 
 
+def test_hourly_rollup_in_the_snapshot_gives_the_same_answer_as_the_mart(db: Path, tmp_path: Path) -> None:
+    unpublished = seeded_warehouse(tmp_path / "main_only.duckdb", publish=False)
+    with query.reader(db) as snap, query.reader(unpublished) as main:
+        assert (snap.source, snap.has_table("main", "hourly_totals")) == ("snapshot", True)
+        assert (main.source, main.has_table("main", "hourly_totals")) == ("warehouse", False)
+    for tz in ("UTC", "Europe/Berlin"):
+        from_rollup = query.hourly_usage("2026-03-20", "2026-03-31", tz=tz, db=db)
+        from_mart = query.hourly_usage("2026-03-20", "2026-03-31", tz=tz, db=unpublished)
+        assert from_rollup.height == 7
+        assert from_rollup.equals(from_mart)
+
+
 @pytest.mark.parametrize(
     ("call", "columns"),
     [

@@ -26,6 +26,11 @@ from pipeline.warehouse.snapshot import META_TABLE, SNAPSHOT_SUFFIX, snapshot_pa
 Source = Literal["snapshot", "warehouse"]
 
 
+_MODELS_SQL = "SELECT DISTINCT model, model_group FROM marts.model_usage_daily"
+READER_THREADS = 1
+"""DuckDB threads per reader connection: the queries are small; one thread has the least overhead."""
+
+
 @dataclass
 class Reader:
     """One open read-only connection plus name lookups cached for its lifetime."""
@@ -47,41 +52,54 @@ class Reader:
             self.cache[key] = self.rows(sql)
         return self.cache[key]
 
+    def _index(self, key: str, kind: str, sql: str) -> NameIndex:
+        if key not in self.cache:
+            self.cache[key] = NameIndex.build(kind, self._cached(f"{key}:rows", sql))
+        return self.cache[key]
+
     def teams(self) -> NameIndex:
         """Team ids and aliases in ``marts.team_usage_daily`` (an alias selects every id that carries it)."""
-        rows = self._cached("teams", "SELECT DISTINCT team_id, team_alias FROM marts.team_usage_daily")
-        return NameIndex.build("team", rows)
+        return self._index("teams", "team", "SELECT DISTINCT team_id, team_alias FROM marts.team_usage_daily")
 
     def models(self) -> NameIndex:
         """Models and model groups in ``marts.model_usage_daily`` (a group selects each of its models)."""
-        rows = self._cached("models", "SELECT DISTINCT model, model_group FROM marts.model_usage_daily")
-        return NameIndex.build("model", rows)
+        return self._index("models", "model", _MODELS_SQL)
 
     def model_groups(self) -> NameIndex:
         """Model groups in ``marts.hourly_usage`` and ``marts.model_usage_daily``."""
-        rows = self._cached(
+        return self._index(
             "model_groups",
-            "SELECT model_group FROM marts.hourly_usage "
-            "UNION SELECT model_group FROM marts.model_usage_daily",
+            "model group",
+            "SELECT model_group, NULL FROM marts.hourly_usage "
+            "UNION SELECT model_group, NULL FROM marts.model_usage_daily",
         )
-        return NameIndex.build("model group", [(group, None) for (group,) in rows])
 
     def model_to_group(self) -> dict[str, str]:
-        rows = self._cached("models", "SELECT DISTINCT model, model_group FROM marts.model_usage_daily")
+        rows = self._cached("models:rows", _MODELS_SQL)
         return {model: group for model, group in rows if model is not None and group is not None}
+
+    def has_table(self, schema: str, table: str) -> bool:
+        """Whether ``schema.table`` exists in what this reader opened (cached)."""
+        key = f"has:{schema}.{table}"
+        if key not in self.cache:
+            self.cache[key] = bool(
+                self.rows(
+                    "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                    "AND schema_name = ? AND table_name = ?",
+                    [schema, table],
+                )[0][0]
+            )
+        return self.cache[key]
 
     def is_demo(self) -> bool | None:
         """Whether the data came from the demo gateway (None when unknown)."""
         if self.source == "snapshot":
-            sql = f"SELECT any_value(is_demo) FROM main.{META_TABLE}"
-            table = ("main", META_TABLE)
-        else:
-            sql = "SELECT bool_or(is_demo) FROM raw.extract_source"
-            table = ("raw", "extract_source")
-        exists = self.rows(
-            "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = ?", table
-        )[0][0]
-        return self._cached("is_demo", sql)[0][0] if exists else None
+            if not self.has_table("main", META_TABLE):
+                return None
+            return self._cached("is_demo", f"SELECT any_value(is_demo) FROM main.{META_TABLE}")[0][0]
+        if not self.has_table("raw", "extract_source"):
+            return None
+        return self._cached("is_demo", "SELECT bool_or(is_demo) FROM raw.extract_source")[0][0]
 
 
 @dataclass
@@ -145,6 +163,7 @@ def _open_snapshot(path: Path) -> duckdb.DuckDBPyConnection:
     conn = duckdb.connect(":memory:")
     try:
         conn.execute("SET TimeZone = 'UTC'")
+        conn.execute(f"SET threads = {READER_THREADS}")
         escaped = str(path).replace("'", "''")
         conn.execute(f"ATTACH '{escaped}' AS {_CATALOG} (READ_ONLY)")
         conn.execute(f"USE {_CATALOG}")

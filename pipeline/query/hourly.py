@@ -5,6 +5,7 @@ be combined exactly, so an hour's row gives ``latency_p50_ms_wmean`` / ``latency
 request-weighted mean of the groups' values: an approximation, labelled as such) and ``latency_p95_ms_max``
 (the largest group p95, a true upper bound of the hour's p95, since a mixture's quantile never exceeds its
 components' largest). With a single team and model group selected, the wmean columns are the exact values.
+Unfiltered queries on a snapshot read its per-hour rollup ``main.hourly_totals`` (same sums, same results).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pipeline.query.params import DateLike, resolve_names, time_zone
 from pipeline.query.params import date_range as validate_range
 from pipeline.query.sql import Where, summed
 from pipeline.query.usage import Db, Names
+from pipeline.warehouse.snapshot import HOURLY_TOTALS_TABLE
 
 _COUNTS = (
     "api_requests",
@@ -65,18 +67,31 @@ def hourly_usage(
             for model, group in r.model_to_group().items()
             if model not in groups.spellings
         }
+        teams = resolve_names(team, r.teams(), "team")
+        groups_selected = resolve_names(model_group, groups, "model_group", hints=hints)
         where = Where("hour >= ? AND hour < ?", lower, upper)
         where.conditions.append("date BETWEEN ? AND ?")
         where.params += [lower.date(), upper.date()]
-        where.add_in("team_id", resolve_names(team, r.teams(), "team"))
-        where.add_in("model_group", resolve_names(model_group, groups, "model_group", hints=hints))
-        sql = f"""
-            SELECT hour AS hour_utc, {summed(_COUNTS)},
-                   sum(successful_requests)::DOUBLE / nullif(sum(api_requests), 0) AS success_rate,
-                   {_weighted("latency_p50_ms")}, {_weighted("latency_p95_ms")},
-                   max(latency_p95_ms)::DOUBLE AS latency_p95_ms_max
-            FROM marts.hourly_usage {where.sql()} GROUP BY hour ORDER BY hour
-        """
+        if teams is None and groups_selected is None and r.has_table("main", HOURLY_TOTALS_TABLE):
+            sql = f"""
+                SELECT hour AS hour_utc, {", ".join(_COUNTS)},
+                       successful_requests::DOUBLE / nullif(api_requests, 0) AS success_rate,
+                       (latency_p50_ms_weighted / nullif(latency_p50_ms_weight, 0))::DOUBLE
+                           AS latency_p50_ms_wmean,
+                       (latency_p95_ms_weighted / nullif(latency_p95_ms_weight, 0))::DOUBLE
+                           AS latency_p95_ms_wmean,
+                       latency_p95_ms_max
+                FROM main.{HOURLY_TOTALS_TABLE} {where.sql()} ORDER BY hour
+            """
+        else:
+            where.add_in("team_id", teams).add_in("model_group", groups_selected)
+            sql = f"""
+                SELECT hour AS hour_utc, {summed(_COUNTS)},
+                       sum(successful_requests)::DOUBLE / nullif(sum(api_requests), 0) AS success_rate,
+                       {_weighted("latency_p50_ms")}, {_weighted("latency_p95_ms")},
+                       max(latency_p95_ms)::DOUBLE AS latency_p95_ms_max
+                FROM marts.hourly_usage {where.sql()} GROUP BY hour ORDER BY hour
+            """
         frame = r.frame(sql, where.params)
     local = pl.col("hour_utc").dt.convert_time_zone(zone.key)
     frame = frame.with_columns(pl.col("hour_utc").dt.replace_time_zone("UTC") if _naive(frame) else [])
