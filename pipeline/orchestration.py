@@ -48,7 +48,6 @@ def instance_ref(environ: Mapping[str, str] | None = None) -> InstanceRef:
     terminal anyway; the structured event log of every step is still in the UI.
     """
     home = instance_home(environ)
-    home.mkdir(parents=True, exist_ok=True)
     overrides = {
         "storage": {"sqlite": {"base_dir": str(home / "storage")}},
         "local_artifact_storage": {
@@ -73,6 +72,7 @@ def open_instance(environ: Mapping[str, str] | None = None) -> Iterator[dg.Dagst
         with dg.DagsterInstance.get() as instance:
             yield instance
         return
+    instance_home(environ).mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.from_ref(instance_ref(environ)) as instance:
         yield instance
 
