@@ -170,6 +170,12 @@ def main() -> int:
     parser.add_argument("--reps", type=int, default=200, help="timed calls per query and range")
     parser.add_argument("--old-reps", type=int, default=5, help="timed calls of the old approach per range")
     parser.add_argument("--requests-per-day", type=int, default=2000, help="demo gateway traffic")
+    parser.add_argument(
+        "--page-latency-ms",
+        type=float,
+        default=0.0,
+        help="gateway delay per page, standing in for LiteLLM's database time (default 0: client-side floor)",
+    )
     parser.add_argument("--synthetic", action="store_true", help="generate marts directly into --db")
     args = parser.parse_args()
     if args.synthetic:
@@ -221,7 +227,13 @@ def main() -> int:
 
     print("\nold approach: page /team/daily/activity (page_size=100), sum tokens per team in Python")
     print("new approach on the SAME data: marts.team_usage_daily built from the gateway's daily rows")
-    cfg = GatewayConfig(days=95, requests_per_day=args.requests_per_day, prerendered=True)
+    cfg = GatewayConfig(
+        days=95,
+        requests_per_day=args.requests_per_day,
+        prerendered=True,
+        page_latency_ms=args.page_latency_ms,
+    )
+    print(f"gateway: pre-rendered pages, {args.page_latency_ms:g} ms extra latency per page")
     speedups = {}
     old_times: dict[int, tuple[int, float, float]] = {}
     with (

@@ -26,6 +26,15 @@ from pipeline.warehouse.snapshot import META_TABLE, SNAPSHOT_SUFFIX, snapshot_pa
 Source = Literal["snapshot", "warehouse"]
 
 
+_POLARS_TYPES: dict[str, pl.DataType] = {
+    "VARCHAR": pl.String(),
+    "BIGINT": pl.Int64(),
+    "INTEGER": pl.Int32(),
+    "DOUBLE": pl.Float64(),
+    "BOOLEAN": pl.Boolean(),
+    "DATE": pl.Date(),
+    "TIMESTAMP WITH TIME ZONE": pl.Datetime("us", "UTC"),
+}
 _MODELS_SQL = "SELECT DISTINCT model, model_group FROM marts.model_usage_daily"
 READER_THREADS = 1
 """DuckDB threads per reader connection: the queries are small; one thread has the least overhead."""
@@ -40,8 +49,19 @@ class Reader:
     path: Path
     cache: dict[str, Any] = field(default_factory=dict)
 
-    def frame(self, sql: str, params: Sequence[object] = ()) -> pl.DataFrame:
-        """Run one SELECT with ``?`` parameters and return it fully fetched as polars."""
+    def frame(self, sql: str, params: Sequence[object] = (), *, small: bool = False) -> pl.DataFrame:
+        """Run one SELECT with ``?`` parameters and return it fully fetched as polars.
+
+        ``small=True`` (results of at most a few hundred rows) builds the frame from fetched rows with a
+        schema mapped from DuckDB's types, skipping the Arrow round trip's fixed cost; a type without a
+        mapping falls back to Arrow.
+        """
+        if small:
+            result = self.conn.execute(sql, list(params))
+            rows = result.fetchall()
+            schema = {name: _POLARS_TYPES.get(str(kind)) for name, kind, *_ in result.description}
+            if all(dtype is not None for dtype in schema.values()):
+                return pl.DataFrame(rows, schema=schema, orient="row")
         return self.conn.sql(sql, params=list(params)).pl()
 
     def rows(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:

@@ -66,4 +66,4 @@ def cost_efficiency(
                    list_price_cost, list_price_savings
             FROM t ORDER BY spend DESC, team_id, model{f" LIMIT {top}" if top is not None else ""}
         """
-        return r.frame(sql, where.params)
+        return r.frame(sql, where.params, small=True)

@@ -56,7 +56,7 @@ def leaderboard(
         FROM t ORDER BY rank, team_id{_limit(top)}
     """
     with reader(db) as r:
-        return r.frame(sql, [span.start, span.end])
+        return r.frame(sql, [span.start, span.end], small=True)
 
 
 def team_usage(
@@ -82,7 +82,7 @@ def team_usage(
             SELECT team_id, team_alias, active_days, {_METRIC_COLUMNS}, {SUCCESS_RATE}
             FROM t ORDER BY total_tokens DESC, team_id{_limit(top)}
         """
-        return r.frame(sql, where.params)
+        return r.frame(sql, where.params, small=True)
 
 
 def timeseries(
@@ -155,7 +155,7 @@ def success_rate(
             SELECT {columns}, api_requests, successful_requests, failed_requests, {SUCCESS_RATE}
             FROM t ORDER BY {order}
         """
-        return r.frame(sql, where.params)
+        return r.frame(sql, where.params, small=not daily)
 
 
 def model_usage(
@@ -194,4 +194,4 @@ def model_usage(
                    coalesce(u.teams_using, 0)::BIGINT AS teams_using
             FROM m LEFT JOIN u ON u.model = m.model ORDER BY spend DESC, m.model{_limit(top)}
         """
-        return r.frame(sql, where.params + where.params)
+        return r.frame(sql, where.params + where.params, small=True)
