@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from pipeline.warehouse import models as models_module
 from pipeline.warehouse.models import (
     ModelError,
     build_all,
@@ -159,7 +161,7 @@ def test_first_build_with_range_and_schema_change(tmp_path: Path) -> None:
 
     changed_sql = model.sql.replace("    cells.api_key,\n", "    cells.api_key,\n    1 AS extra_column,\n", 1)
     assert changed_sql != model.sql
-    changed = type(model)(**{**{f: getattr(model, f) for f in model.__slots__}, "sql": changed_sql})
+    changed = dataclasses.replace(model, sql=changed_sql)
     rebuilt = build_model(conn, changed, D2)
     assert rebuilt.full_rebuild and rebuilt.rows_written == 7
     assert "extra_column" in [r[0] for r in conn.execute("DESCRIBE staging.daily_activity").fetchall()]
@@ -170,9 +172,7 @@ def test_failed_build_rolls_back() -> None:
     sqlseed.seed_small(conn)
     model = next(m for m in discover_models() if m.qualified_name == "staging.daily_activity")
     build_model(conn, model)
-    broken = type(model)(
-        **{**{f: getattr(model, f) for f in model.__slots__}, "sql": "SELECT 1 / 'x' AS date"}
-    )
+    broken = dataclasses.replace(model, sql="SELECT 1 / 'x' AS date")
     with pytest.raises(ModelError, match=r"staging\.daily_activity"):
         build_model(conn, broken, D1)
     assert conn.execute("SELECT count(*) FROM staging.daily_activity").fetchone() == (7,)
@@ -194,3 +194,16 @@ def test_date_filter_pushes_down_to_partition_scans() -> None:
         upstream = "partition_date" if any(d.startswith("raw.") for d in model.deps) else "date"
         pushed = re.search(rf"\b{upstream}\s*(=|>=|<=)\s*'2026-03-03'::DATE", plan)
         assert pushed or "Empty Result" in plan, f"{model.qualified_name}: date filter not pushed to scans"
+
+
+def test_chunked_full_build_equals_single_statement(monkeypatch: pytest.MonkeyPatch) -> None:
+    conn = sqlseed.connect()
+    sqlseed.seed_small(conn)
+    sqlseed.insert_spend_logs(conn, [sqlseed.spend_log("early", "2026-03-02T08:00:00Z")])
+    monkeypatch.setattr(models_module, "FULL_BUILD_CHUNK_DAYS", 1)
+    results = build_all(conn)
+    assert all(r.full_rebuild for r in results)
+    _snapshot_tables(conn, "chunked")
+    monkeypatch.setattr(models_module, "FULL_BUILD_CHUNK_DAYS", 10_000)
+    build_all(conn)
+    _assert_same(conn, "chunked")

@@ -7,7 +7,7 @@ import hashlib
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -17,6 +17,9 @@ from sqlglot import exp
 from pipeline.paths import SQL_DIR
 
 MODEL_SCHEMAS: tuple[str, ...] = ("staging", "marts")
+FULL_BUILD_CHUNK_DAYS = 31
+"""Full builds of partitioned models insert this many days per statement, bounding memory (e.g. quantiles)."""
+UPSTREAM_PARTITION_COLUMNS: tuple[str, ...] = ("partition_date", "date")
 _HEADER_LINE = re.compile(r"^--\s*(?P<key>[A-Za-z_]+(?:\s+[A-Za-z_][A-Za-z0-9_]*)?)\s*:\s*(?P<value>.*)$")
 
 
@@ -197,6 +200,52 @@ def _affected(cursor: duckdb.DuckDBPyConnection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def _upstream_date_range(conn: duckdb.DuckDBPyConnection, model: SqlModel) -> tuple[date, date] | None:
+    """Min and max over the upstream tables' ``partition_date`` or ``date`` column."""
+    lows: list[date] = []
+    highs: list[date] = []
+    for dep in sorted(model.deps):
+        schema, name = dep.split(".", 1)
+        columns = dict(_columns_of_table(conn, schema, name))
+        column = next((c for c in UPSTREAM_PARTITION_COLUMNS if columns.get(c) == "DATE"), None)
+        if column is None:
+            continue
+        row = conn.execute(f"SELECT min({_quote(column)}), max({_quote(column)}) FROM {dep}").fetchone()
+        if row and row[0] is not None:
+            lows.append(row[0])
+            highs.append(row[1])
+    return (min(lows), max(highs)) if lows else None
+
+
+def _insert_range(
+    conn: duckdb.DuckDBPyConnection, model: SqlModel, table: str, start: date, end: date
+) -> int:
+    column = _quote(str(model.partition_column))
+    return _affected(
+        conn.execute(
+            f"INSERT INTO {table} BY NAME SELECT * FROM ({model.body}) AS model_rows "
+            f"WHERE model_rows.{column} BETWEEN ? AND ?",
+            [start, end],
+        )
+    )
+
+
+def _full_build(conn: duckdb.DuckDBPyConnection, model: SqlModel, table: str) -> int:
+    """Replace the whole table; partitioned models are filled in FULL_BUILD_CHUNK_DAYS chunks."""
+    bounds = _upstream_date_range(conn, model) if model.partition_column else None
+    if bounds is None:
+        conn.execute(f"CREATE OR REPLACE TABLE {table} AS {model.body}")
+        return _count(conn, table)
+    conn.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT * FROM ({model.body}) AS model_rows LIMIT 0")
+    written = 0
+    chunk_start, last = bounds
+    while chunk_start <= last:
+        chunk_end = min(chunk_start + timedelta(days=FULL_BUILD_CHUNK_DAYS - 1), last)
+        written += _insert_range(conn, model, table, chunk_start, chunk_end)
+        chunk_start = chunk_end + timedelta(days=1)
+    return written
+
+
 def apply_comments(conn: duckdb.DuckDBPyConnection, model: SqlModel) -> None:
     """`COMMENT ON` the table and every documented column that exists."""
     table = f"{_quote(model.schema)}.{_quote(model.name)}"
@@ -214,7 +263,8 @@ def build_model(
 
     Partitioned models with a ``start`` replace rows with ``partition_column BETWEEN start AND end`` (end
     defaults to start; a missing table is created empty first). If the table's columns differ from the SQL's,
-    it is rebuilt whole. Unpartitioned models, or ``start=None``, are rebuilt whole (``CREATE OR REPLACE``).
+    it is rebuilt whole. Unpartitioned models, or ``start=None``, are rebuilt whole (``CREATE OR REPLACE``;
+    partitioned ones then insert ``FULL_BUILD_CHUNK_DAYS`` at a time over the upstream date range).
     """
     if start is not None and end is None:
         end = start
@@ -232,22 +282,15 @@ def build_model(
         elif incremental:
             current = _columns_of_table(conn, model.schema, model.name)
             incremental = current == _columns_of_query(conn, model.body)
-        if incremental:
+        if incremental and start is not None and end is not None:
             column = _quote(str(model.partition_column))
             delete_sql = f"DELETE FROM {table} WHERE {column} BETWEEN ? AND ?"
             deleted = _affected(conn.execute(delete_sql, [start, end]))
-            written = _affected(
-                conn.execute(
-                    f"INSERT INTO {table} BY NAME SELECT * FROM ({model.body}) AS model_rows "
-                    f"WHERE model_rows.{column} BETWEEN ? AND ?",
-                    [start, end],
-                )
-            )
+            written = _insert_range(conn, model, table, start, end)
             full = False
         else:
             deleted = _count(conn, table) if exists else 0
-            conn.execute(f"CREATE OR REPLACE TABLE {table} AS {model.body}")
-            written = _count(conn, table)
+            written = _full_build(conn, model, table)
             full = True
         apply_comments(conn, model)
         conn.execute("COMMIT")
@@ -274,4 +317,5 @@ def build_all(
     models: list[SqlModel] | None = None,
 ) -> list[BuildResult]:
     """Build every model in dependency order (partitioned ones for the range, dimensions whole)."""
-    return [build_model(conn, model, start, end) for model in (models or discover_models())]
+    ordered = discover_models() if models is None else models
+    return [build_model(conn, model, start, end) for model in ordered]
