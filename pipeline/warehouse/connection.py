@@ -21,8 +21,8 @@ from pipeline.warehouse.schema import ensure_schemas
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MEMORY_LIMIT = "320MB"
-"""DuckDB buffer-pool limit for writers: large loads spill to ``<db>.tmp`` instead of growing the process."""
+DEFAULT_MEMORY_LIMIT = "1GB"
+"""DuckDB buffer-pool limit for writers: big queries spill to ``<db>.tmp`` instead of growing the process."""
 
 
 def lock_path(db_path: Path | str) -> Path:
@@ -127,6 +127,17 @@ def read_connection(path: Path | str, *, timeout_s: float = 10) -> Iterator[duck
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def memory_limit(conn: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """Temporarily lower (or raise) DuckDB's ``memory_limit`` on this connection, e.g. for a bulk load."""
+    previous = str(conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    conn.execute(f"SET memory_limit = '{_checked_size(limit)}'")
+    try:
+        yield
+    finally:
+        conn.execute(f"SET memory_limit = '{_checked_size(previous)}'")
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 
-from pipeline.warehouse.connection import transaction
+from pipeline.warehouse.connection import memory_limit, transaction
 from pipeline.warehouse.errors import MixedSourceError, RawDataError, RawLoadError
 from pipeline.warehouse.spool import DailySpool, SpendLogSpool, Spool
 
@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 DAILY_TABLE = "raw.team_daily_activity"
 SPEND_TABLE = "raw.spend_logs"
 
-_MIN_OBJECT_SIZE = 16 * 2**20
+_MIN_OBJECT_SIZE = 8 * 2**20
+LOAD_MEMORY_LIMIT = "256MB"
+"""DuckDB memory limit while landing spend logs: the staging table spills to disk, keeping RSS bounded."""
 
 _DAILY_MANIFEST = (
     "read_json(?, format='newline_delimited', columns={"
@@ -189,6 +191,7 @@ def load_spend_logs(
     extracted_at: datetime,
     *,
     source: ExtractSource | None = None,
+    load_memory_limit: str = LOAD_MEMORY_LIMIT,
 ) -> LoadResult:
     """Replace ``days`` of ``raw.spend_logs`` with the spooled rows, one row per request.
 
@@ -260,7 +263,8 @@ def load_spend_logs(
         conn.execute("DROP TABLE _spend_keep; DROP TABLE _spend_stage; DROP TABLE _spend_manifest")
         return deleted, inserted, int(in_range) - int(kept), int(total) - int(in_range)
 
-    deleted, inserted, duplicates, out_of_range = _run_load(SPEND_TABLE, conn, body)
+    with memory_limit(conn, load_memory_limit):
+        deleted, inserted, duplicates, out_of_range = _run_load(SPEND_TABLE, conn, body)
     result = LoadResult(
         table=SPEND_TABLE,
         days=wanted,
