@@ -105,12 +105,14 @@ def _windows_for(day: date) -> tuple[SpendLogWindow, SpendLogWindow]:
     return SpendLogWindow(start, mid), SpendLogWindow(mid, start + timedelta(days=1))
 
 
-def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch_bytes", [1, 2**26])
+def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path, batch_bytes: int) -> None:
     db = tmp_path / "w.duckdb"
     first, second = _windows_for(DAY_A)
     boundary = first.end
     pages = [
         spend_page(first, [spend_row("a1", boundary - timedelta(hours=1)), spend_row("edge", boundary, 1.0)]),
+        spend_page(first, [spend_row("edge", boundary, 3.0)], number=2),
         spend_page(
             second,
             [
@@ -120,21 +122,21 @@ def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path) -> None:
             ],
         ),
     ]
-    spool = spool_spend_logs(pages, tmp_path / "s1")
+    spool = spool_spend_logs(reversed(pages), tmp_path / "s1")
     with write_connection(db) as conn:
-        result = load_spend_logs(conn, spool, [DAY_A], "run-1", T0)
+        result = load_spend_logs(conn, spool, [DAY_A], "run-1", T0, batch_bytes=batch_bytes)
         rows = conn.execute(
             "SELECT request_id, partition_date, payload ->> 'spend', start_time FROM raw.spend_logs "
             "ORDER BY request_id"
         ).fetchall()
-    assert (result.rows_inserted, result.duplicates_dropped, result.out_of_range_dropped) == (3, 1, 1)
+    assert (result.rows_inserted, result.duplicates_dropped, result.out_of_range_dropped) == (3, 2, 1)
     assert [r[0] for r in rows] == ["a1", "a2", "edge"]
     assert {r[1] for r in rows} == {DAY_A}
     assert rows[2][2] == "1.0"
     assert rows[2][3] == boundary
     again = spool_spend_logs(pages, tmp_path / "s2")
     with write_connection(db) as conn:
-        reload = load_spend_logs(conn, again, [DAY_A], "run-2", T0)
+        reload = load_spend_logs(conn, again, [DAY_A], "run-2", T0, batch_bytes=batch_bytes)
         assert conn.execute("SELECT count(*), count(DISTINCT request_id) FROM raw.spend_logs").fetchone() == (
             3,
             3,

@@ -11,7 +11,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -31,6 +31,7 @@ SPEND_TABLE = "raw.spend_logs"
 
 _MIN_OBJECT_SIZE = 8 * 2**20
 LOAD_MEMORY_LIMIT = "256MB"
+BATCH_BYTES = 64 * 2**20
 """DuckDB memory limit while landing spend logs: the staging table spills to disk, keeping RSS bounded."""
 
 _DAILY_MANIFEST = (
@@ -192,12 +193,15 @@ def load_spend_logs(
     *,
     source: ExtractSource | None = None,
     load_memory_limit: str = LOAD_MEMORY_LIMIT,
+    batch_bytes: int = BATCH_BYTES,
 ) -> LoadResult:
     """Replace ``days`` of ``raw.spend_logs`` with the spooled rows, one row per request.
 
     Rows whose UTC start day is outside ``days`` are dropped and counted. Duplicate ``request_id`` s
     (adjacent windows share their boundary second) keep the copy from the earliest window, page and position;
     the rest are counted. A row without ``request_id`` or a parseable ``startTime`` raises ``RawDataError``.
+    The pages are read in batches of about ``batch_bytes`` (memory stays bounded whatever the load size), all
+    inside the one transaction.
     """
     wanted = _days(days)
     started = time.monotonic()
@@ -213,55 +217,20 @@ def load_spend_logs(
             f"CREATE OR REPLACE TEMP TABLE _spend_manifest AS SELECT * FROM {_SPEND_MANIFEST}",
             [str(spool.manifest)],
         )
-        conn.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _spend_stage AS
-            SELECT parse_filename(filename) AS file, ord,
-                   NULLIF(row ->> 'request_id', '') AS request_id,
-                   row ->> 'startTime' AS start_raw,
-                   TRY_CAST(row ->> 'startTime' AS TIMESTAMPTZ) AS start_time,
-                   row AS payload
-            FROM (
-                SELECT filename, unnest(data) AS row, unnest(range(len(data))) AS ord
-                FROM read_json(?, columns = {{'data': 'JSON[]'}}, format = 'auto', filename = true,
-                               maximum_object_size = {_object_size(spool)})
+        conn.execute("CREATE OR REPLACE TEMP TABLE _spend_seen (request_id VARCHAR)")
+        ordered = conn.execute(
+            "SELECT file, payload_bytes FROM _spend_manifest ORDER BY window_start, window_end, page, seq"
+        ).fetchall()
+        total = in_range = inserted = 0
+        for batch in _batches(ordered, batch_bytes):
+            batch_total, batch_in_range, batch_inserted = _load_spend_batch(
+                conn, spool, batch, wanted, run_id, extracted_at
             )
-            """,
-            [spool.files()],
-        )
-        _validate_spend_stage(conn)
-        conn.execute(
-            """
-            CREATE OR REPLACE TEMP TABLE _spend_keep AS
-            SELECT s.rowid AS rid
-            FROM _spend_stage AS s JOIN _spend_manifest AS m USING (file)
-            WHERE list_contains(?::DATE[], CAST(timezone('UTC', s.start_time) AS DATE))
-            QUALIFY row_number() OVER (
-                PARTITION BY s.request_id ORDER BY m.window_start, m.window_end, m.page, m.seq, s.ord) = 1
-            """,
-            [list(wanted)],
-        )
-        total, in_range, kept = conn.execute(
-            """
-            SELECT (SELECT count(*) FROM _spend_stage),
-                   (SELECT count(*) FROM _spend_stage
-                    WHERE list_contains(?::DATE[], CAST(timezone('UTC', start_time) AS DATE))),
-                   (SELECT count(*) FROM _spend_keep)
-            """,
-            [list(wanted)],
-        ).fetchall()[0]
-        inserted = _changed(
-            conn,
-            f"""
-            INSERT INTO {SPEND_TABLE} BY NAME
-            SELECT request_id, start_time, CAST(timezone('UTC', start_time) AS DATE) AS partition_date,
-                   payload, ?::TIMESTAMPTZ AS extracted_at, ? AS run_id
-            FROM _spend_stage WHERE rowid IN (SELECT rid FROM _spend_keep)
-            """,
-            [extracted_at, run_id],
-        )
-        conn.execute("DROP TABLE _spend_keep; DROP TABLE _spend_stage; DROP TABLE _spend_manifest")
-        return deleted, inserted, int(in_range) - int(kept), int(total) - int(in_range)
+            total += batch_total
+            in_range += batch_in_range
+            inserted += batch_inserted
+        conn.execute("DROP TABLE _spend_seen; DROP TABLE _spend_manifest")
+        return deleted, inserted, in_range - inserted, total - in_range
 
     with memory_limit(conn, load_memory_limit):
         deleted, inserted, duplicates, out_of_range = _run_load(SPEND_TABLE, conn, body)
@@ -280,7 +249,81 @@ def load_spend_logs(
     return result
 
 
-def _validate_spend_stage(conn: duckdb.DuckDBPyConnection) -> None:
+def _batches(files: list[tuple[str, int]], batch_bytes: int) -> Iterator[list[str]]:
+    batch: list[str] = []
+    size = 0
+    for name, payload_bytes in files:
+        if batch and size + payload_bytes > batch_bytes:
+            yield batch
+            batch, size = [], 0
+        batch.append(name)
+        size += payload_bytes
+    if batch:
+        yield batch
+
+
+def _load_spend_batch(
+    conn: duckdb.DuckDBPyConnection,
+    spool: SpendLogSpool,
+    names: list[str],
+    wanted: Sequence[date],
+    run_id: str,
+    extracted_at: datetime,
+) -> tuple[int, int, int]:
+    """Stage one batch of pages, validate it, insert its first-seen in-range rows; returns counts."""
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _spend_stage AS
+        SELECT parse_filename(filename) AS file, ord,
+               NULLIF(row ->> 'request_id', '') AS request_id,
+               row ->> 'startTime' AS start_raw,
+               TRY_CAST(row ->> 'startTime' AS TIMESTAMPTZ) AS start_time,
+               row AS payload
+        FROM (
+            SELECT filename, unnest(data) AS row, unnest(range(len(data))) AS ord
+            FROM read_json(?, columns = {{'data': 'JSON[]'}}, format = 'auto', filename = true,
+                           maximum_object_size = {_object_size(spool)})
+        )
+        """,
+        [[str(spool.pages_dir / name) for name in names]],
+    )
+    _validate_spend_stage(conn, names)
+    conn.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE _spend_keep AS
+        SELECT s.rowid AS rid, s.request_id
+        FROM _spend_stage AS s JOIN _spend_manifest AS m USING (file)
+        WHERE list_contains(?::DATE[], CAST(timezone('UTC', s.start_time) AS DATE))
+          AND s.request_id NOT IN (SELECT request_id FROM _spend_seen)
+        QUALIFY row_number() OVER (
+            PARTITION BY s.request_id ORDER BY m.window_start, m.window_end, m.page, m.seq, s.ord) = 1
+        """,
+        [list(wanted)],
+    )
+    total, in_range = conn.execute(
+        """
+        SELECT count(*),
+               count(*) FILTER (WHERE list_contains(?::DATE[], CAST(timezone('UTC', start_time) AS DATE)))
+        FROM _spend_stage
+        """,
+        [list(wanted)],
+    ).fetchall()[0]
+    inserted = _changed(
+        conn,
+        f"""
+        INSERT INTO {SPEND_TABLE} BY NAME
+        SELECT request_id, start_time, CAST(timezone('UTC', start_time) AS DATE) AS partition_date,
+               payload, ?::TIMESTAMPTZ AS extracted_at, ? AS run_id
+        FROM _spend_stage WHERE rowid IN (SELECT rid FROM _spend_keep)
+        """,
+        [extracted_at, run_id],
+    )
+    conn.execute("INSERT INTO _spend_seen SELECT request_id FROM _spend_keep")
+    conn.execute("DROP TABLE _spend_keep; DROP TABLE _spend_stage")
+    return int(total), int(in_range), inserted
+
+
+def _validate_spend_stage(conn: duckdb.DuckDBPyConnection, names: list[str]) -> None:
     problems = conn.execute(
         """
         SELECT file, ord, request_id IS NULL AS no_id, start_raw
@@ -299,9 +342,10 @@ def _validate_spend_stage(conn: duckdb.DuckDBPyConnection) -> None:
         SELECT m.file, m.item_count, coalesce(s.n, 0)
         FROM _spend_manifest AS m
         LEFT JOIN (SELECT file, count(*) AS n FROM _spend_stage GROUP BY file) AS s USING (file)
-        WHERE m.item_count <> coalesce(s.n, 0)
+        WHERE list_contains(?, m.file) AND m.item_count <> coalesce(s.n, 0)
         ORDER BY m.file LIMIT 1
-        """
+        """,
+        [names],
     ).fetchall()
     if mismatches:
         file, expected, found = mismatches[0]
