@@ -86,7 +86,7 @@ def _read_json_limit(spool: SpendLogSpool) -> tuple[float, int]:
     started = time.monotonic()
     rows = conn.execute(
         "SELECT count(*), sum(length(row::VARCHAR)) FROM (SELECT unnest(data) AS row FROM read_json(?, "
-        "columns = {'data': 'JSON[]'}, format = 'auto', maximum_object_size = 33554432))",
+        "columns = {'data': 'JSON[]'}, format = 'auto', maximum_object_size = 8388608))",
         [spool.files()],
     ).fetchall()
     elapsed = time.monotonic() - started

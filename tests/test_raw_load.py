@@ -105,8 +105,7 @@ def _windows_for(day: date) -> tuple[SpendLogWindow, SpendLogWindow]:
     return SpendLogWindow(start, mid), SpendLogWindow(mid, start + timedelta(days=1))
 
 
-@pytest.mark.parametrize("batch_bytes", [1, 2**26])
-def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path, batch_bytes: int) -> None:
+def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path) -> None:
     db = tmp_path / "w.duckdb"
     first, second = _windows_for(DAY_A)
     boundary = first.end
@@ -124,7 +123,7 @@ def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path, batch_byt
     ]
     spool = spool_spend_logs(reversed(pages), tmp_path / "s1")
     with write_connection(db) as conn:
-        result = load_spend_logs(conn, spool, [DAY_A], "run-1", T0, batch_bytes=batch_bytes)
+        result = load_spend_logs(conn, spool, [DAY_A], "run-1", T0)
         rows = conn.execute(
             "SELECT request_id, partition_date, payload ->> 'spend', start_time FROM raw.spend_logs "
             "ORDER BY request_id"
@@ -136,7 +135,7 @@ def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path, batch_byt
     assert rows[2][3] == boundary
     again = spool_spend_logs(pages, tmp_path / "s2")
     with write_connection(db) as conn:
-        reload = load_spend_logs(conn, again, [DAY_A], "run-2", T0, batch_bytes=batch_bytes)
+        reload = load_spend_logs(conn, again, [DAY_A], "run-2", T0)
         assert conn.execute("SELECT count(*), count(DISTINCT request_id) FROM raw.spend_logs").fetchone() == (
             3,
             3,

@@ -11,7 +11,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,8 +30,7 @@ DAILY_TABLE = "raw.team_daily_activity"
 SPEND_TABLE = "raw.spend_logs"
 
 _MIN_OBJECT_SIZE = 8 * 2**20
-LOAD_MEMORY_LIMIT = "256MB"
-BATCH_BYTES = 64 * 2**20
+LOAD_MEMORY_LIMIT = "384MB"
 """DuckDB memory limit while landing spend logs: the staging table spills to disk, keeping RSS bounded."""
 
 _DAILY_MANIFEST = (
@@ -193,15 +192,14 @@ def load_spend_logs(
     *,
     source: ExtractSource | None = None,
     load_memory_limit: str = LOAD_MEMORY_LIMIT,
-    batch_bytes: int = BATCH_BYTES,
 ) -> LoadResult:
     """Replace ``days`` of ``raw.spend_logs`` with the spooled rows, one row per request.
 
-    Rows whose UTC start day is outside ``days`` are dropped and counted. Duplicate ``request_id`` s
-    (adjacent windows share their boundary second) keep the copy from the earliest window, page and position;
-    the rest are counted. A row without ``request_id`` or a parseable ``startTime`` raises ``RawDataError``.
-    The pages are read in batches of about ``batch_bytes`` (memory stays bounded whatever the load size), all
-    inside the one transaction.
+    One streaming ``INSERT`` over every spooled page keeps the rows whose UTC start day is in ``days``; the
+    others are counted as out of range (the client's row count minus the rows kept). Duplicate
+    ``request_id`` s (adjacent windows share their boundary second) are then removed among the loaded days,
+    keeping the copy with the smallest payload text (deterministic whatever order pages arrived in), and
+    counted. A kept row without ``request_id`` or a parseable ``startTime`` raises ``RawDataError``.
     """
     wanted = _days(days)
     started = time.monotonic()
@@ -213,27 +211,62 @@ def load_spend_logs(
         deleted = _changed(conn, f"DELETE FROM {SPEND_TABLE} WHERE {_DAYS_PREDICATE}", day_params)
         if spool.pages == 0:
             return deleted, 0, 0, 0
-        conn.execute(
-            f"CREATE OR REPLACE TEMP TABLE _spend_manifest AS SELECT * FROM {_SPEND_MANIFEST}",
-            [str(spool.manifest)],
-        )
-        conn.execute("CREATE OR REPLACE TEMP TABLE _spend_seen (request_id VARCHAR)")
-        ordered = conn.execute(
-            "SELECT file, payload_bytes FROM _spend_manifest ORDER BY window_start, window_end, page, seq"
-        ).fetchall()
-        total = in_range = inserted = 0
-        for batch in _batches(ordered, batch_bytes):
-            batch_total, batch_in_range, batch_inserted = _load_spend_batch(
-                conn, spool, batch, wanted, run_id, extracted_at
+        total = int(
+            _scalar(
+                conn, f"SELECT coalesce(sum(item_count), 0) FROM {_SPEND_MANIFEST}", [str(spool.manifest)]
             )
-            total += batch_total
-            in_range += batch_in_range
-            inserted += batch_inserted
-        conn.execute("DROP TABLE _spend_seen; DROP TABLE _spend_manifest")
-        return deleted, inserted, in_range - inserted, total - in_range
+        )
+        kept = _changed(
+            conn,
+            f"""
+            INSERT INTO {SPEND_TABLE} BY NAME
+            SELECT CASE WHEN request_id IS NULL THEN error({_row_error("no 'request_id'")})
+                        ELSE request_id END AS request_id,
+                   start_time, partition_date, payload,
+                   ?::TIMESTAMPTZ AS extracted_at, ? AS run_id
+            FROM (
+                SELECT *, CAST(timezone('UTC', start_time) AS DATE) AS partition_date
+                FROM (
+                    SELECT file, ord, payload, NULLIF(payload ->> 'request_id', '') AS request_id,
+                           CASE WHEN payload ->> 'startTime' IS NULL
+                                THEN error({_row_error("no 'startTime'")})
+                                WHEN TRY_CAST(payload ->> 'startTime' AS TIMESTAMPTZ) IS NULL
+                                THEN error({_row_error("an unparseable 'startTime'")})
+                                ELSE TRY_CAST(payload ->> 'startTime' AS TIMESTAMPTZ) END AS start_time
+                    FROM (
+                        SELECT parse_filename(filename) AS file, unnest(data) AS payload,
+                               unnest(range(len(data))) AS ord
+                        FROM read_json(?, columns = {{'data': 'JSON[]'}}, format = 'auto', filename = true,
+                                       maximum_object_size = {_object_size(spool)})
+                    )
+                )
+            )
+            WHERE list_contains(?::DATE[], partition_date)
+            """,
+            [extracted_at, run_id, spool.files(), list(wanted)],
+        )
+        duplicates = _changed(
+            conn,
+            f"""
+            DELETE FROM {SPEND_TABLE} WHERE rowid IN (
+                SELECT rowid FROM {SPEND_TABLE}
+                WHERE {_DAYS_PREDICATE} AND request_id IN (
+                    SELECT request_id FROM {SPEND_TABLE} WHERE {_DAYS_PREDICATE}
+                    GROUP BY request_id HAVING count(*) > 1)
+                QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY payload::VARCHAR) > 1)
+            """,
+            day_params + day_params,
+        )
+        return deleted, kept - duplicates, duplicates, max(total - kept, 0)
 
     with memory_limit(conn, load_memory_limit):
-        deleted, inserted, duplicates, out_of_range = _run_load(SPEND_TABLE, conn, body)
+        try:
+            deleted, inserted, duplicates, out_of_range = _run_load(SPEND_TABLE, conn, body)
+        except RawLoadError as exc:
+            marker = str(exc).find(_ROW_ERROR_PREFIX)
+            if marker >= 0:
+                raise RawDataError(str(exc)[marker:].splitlines()[0]) from exc
+            raise
     result = LoadResult(
         table=SPEND_TABLE,
         days=wanted,
@@ -249,109 +282,12 @@ def load_spend_logs(
     return result
 
 
-def _batches(files: list[tuple[str, int]], batch_bytes: int) -> Iterator[list[str]]:
-    batch: list[str] = []
-    size = 0
-    for name, payload_bytes in files:
-        if batch and size + payload_bytes > batch_bytes:
-            yield batch
-            batch, size = [], 0
-        batch.append(name)
-        size += payload_bytes
-    if batch:
-        yield batch
+_ROW_ERROR_PREFIX = "Spend-log row "
 
 
-def _load_spend_batch(
-    conn: duckdb.DuckDBPyConnection,
-    spool: SpendLogSpool,
-    names: list[str],
-    wanted: Sequence[date],
-    run_id: str,
-    extracted_at: datetime,
-) -> tuple[int, int, int]:
-    """Stage one batch of pages, validate it, insert its first-seen in-range rows; returns counts."""
-    conn.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE _spend_stage AS
-        SELECT parse_filename(filename) AS file, ord,
-               NULLIF(row ->> 'request_id', '') AS request_id,
-               row ->> 'startTime' AS start_raw,
-               TRY_CAST(row ->> 'startTime' AS TIMESTAMPTZ) AS start_time,
-               row AS payload
-        FROM (
-            SELECT filename, unnest(data) AS row, unnest(range(len(data))) AS ord
-            FROM read_json(?, columns = {{'data': 'JSON[]'}}, format = 'auto', filename = true,
-                           maximum_object_size = {_object_size(spool)})
-        )
-        """,
-        [[str(spool.pages_dir / name) for name in names]],
-    )
-    _validate_spend_stage(conn, names)
-    conn.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE _spend_keep AS
-        SELECT s.rowid AS rid, s.request_id
-        FROM _spend_stage AS s JOIN _spend_manifest AS m USING (file)
-        WHERE list_contains(?::DATE[], CAST(timezone('UTC', s.start_time) AS DATE))
-          AND s.request_id NOT IN (SELECT request_id FROM _spend_seen)
-        QUALIFY row_number() OVER (
-            PARTITION BY s.request_id ORDER BY m.window_start, m.window_end, m.page, m.seq, s.ord) = 1
-        """,
-        [list(wanted)],
-    )
-    total, in_range = conn.execute(
-        """
-        SELECT count(*),
-               count(*) FILTER (WHERE list_contains(?::DATE[], CAST(timezone('UTC', start_time) AS DATE)))
-        FROM _spend_stage
-        """,
-        [list(wanted)],
-    ).fetchall()[0]
-    inserted = _changed(
-        conn,
-        f"""
-        INSERT INTO {SPEND_TABLE} BY NAME
-        SELECT request_id, start_time, CAST(timezone('UTC', start_time) AS DATE) AS partition_date,
-               payload, ?::TIMESTAMPTZ AS extracted_at, ? AS run_id
-        FROM _spend_stage WHERE rowid IN (SELECT rid FROM _spend_keep)
-        """,
-        [extracted_at, run_id],
-    )
-    conn.execute("INSERT INTO _spend_seen SELECT request_id FROM _spend_keep")
-    conn.execute("DROP TABLE _spend_keep; DROP TABLE _spend_stage")
-    return int(total), int(in_range), inserted
-
-
-def _validate_spend_stage(conn: duckdb.DuckDBPyConnection, names: list[str]) -> None:
-    problems = conn.execute(
-        """
-        SELECT file, ord, request_id IS NULL AS no_id, start_raw
-        FROM _spend_stage WHERE request_id IS NULL OR start_time IS NULL
-        ORDER BY file, ord LIMIT 1
-        """
-    ).fetchall()
-    if problems:
-        file, ord_, no_id, start_raw = problems[0]
-        if no_id:
-            raise RawDataError(f"Spend-log row {ord_} in spooled page {file} has no 'request_id'.")
-        what = "no 'startTime'" if start_raw is None else f"an unparseable 'startTime' {start_raw!r}"
-        raise RawDataError(f"Spend-log row {ord_} in spooled page {file} has {what}.")
-    mismatches = conn.execute(
-        """
-        SELECT m.file, m.item_count, coalesce(s.n, 0)
-        FROM _spend_manifest AS m
-        LEFT JOIN (SELECT file, count(*) AS n FROM _spend_stage GROUP BY file) AS s USING (file)
-        WHERE list_contains(?, m.file) AND m.item_count <> coalesce(s.n, 0)
-        ORDER BY m.file LIMIT 1
-        """,
-        [names],
-    ).fetchall()
-    if mismatches:
-        file, expected, found = mismatches[0]
-        raise RawDataError(
-            f"Spooled spend-log page {file} has {found} rows under 'data' but the client counted {expected}."
-        )
+def _row_error(problem: str) -> str:
+    escaped = problem.replace("'", "''")
+    return f"'{_ROW_ERROR_PREFIX}' || ord || ' in spooled page ' || file || ' has {escaped}.'"
 
 
 def load_reference(
