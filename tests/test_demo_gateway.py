@@ -330,8 +330,11 @@ def test_spend_log_count_cap() -> None:
         c.headers["Authorization"] = f"Bearer {gw.api_key}"
         ds = gw.dataset
         start, end = str(ds.first_day), f"{ds.last_day} 23:59:59"
-        n = ds.spend_logs.filter(pl.col("date") <= str(ds.last_day)).height
+        bound = datetime.fromisoformat(f"{ds.last_day}T23:59:59+00:00")
+        expected = set(ds.spend_logs.filter(pl.col("start_time") <= bound)["request_id"])
+        n = len(expected)
         assert n > 100
+        assert ds.spend_logs.filter(pl.col("date") <= str(ds.last_day)).height == n + 1, "row at 23:59:59.750"
         first = _logs(c, start, end, page_size=20, sort_order="asc").json()
         assert (first["total"], first["total_pages"], first["total_is_capped"]) == (50, 3, True)
         seen: list[str] = []
@@ -340,7 +343,7 @@ def test_spend_log_count_cap() -> None:
             seen += [r["request_id"] for r in rows]
             page += 1
         assert page - 1 > first["total_pages"]
-        assert len(set(seen)) == n
+        assert set(seen) == expected
 
 
 def test_lists(gw: DemoGateway, client: httpx.Client) -> None:

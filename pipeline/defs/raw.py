@@ -4,7 +4,7 @@ import dataclasses
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import dagster as dg
@@ -157,7 +157,9 @@ def raw_assets(
         started = time.monotonic()
         start, end = window_bounds(context)
         days = window_days(start, end)
-        last_second = min(end - timedelta(seconds=1), datetime.now(UTC).replace(microsecond=0))
+        # LiteLLM compares startTime <= end at .000, so the bound is the next midnight (rows exactly on it are
+        # dropped by the loader as out of range) to keep the last second's fractions inside the window.
+        last_second = min(end, datetime.now(UTC).replace(microsecond=0))
         with fail_fast_on_permanent_errors(), spool_directory() as folder:
             with litellm.get_client() as client:
                 pages = client.iter_spend_logs(start, last_second) if last_second >= start else iter(())

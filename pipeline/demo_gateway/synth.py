@@ -197,6 +197,8 @@ def generate_requests(cfg: GatewayConfig) -> RequestStream:
             .otherwise(pl.col("start_ms"))
             .fill_null(pl.col("start_ms"))
         )
+        .with_columns(start_ms=_day_edges(first_ms))
+        .sort("start_ms", "rid")
     )
     cutoff = end_day_cutoff_ms(cfg, end_day)
     frame = frame.filter(pl.col("start_ms") < cutoff)
@@ -334,4 +336,21 @@ def daily_rows_from_requests(spend_logs: pl.DataFrame, seed: int) -> pl.DataFram
     ids = [str(uuid.UUID(int=rnd.getrandbits(128), version=4)) for _ in range(rows.height)]
     return rows.with_columns(id=pl.Series(ids, dtype=pl.String)).select(
         "id", *DAILY_KEY_COLUMNS, "model_group", *METRIC_COLUMNS
+    )
+
+
+def _day_edges(first_ms: int) -> pl.Expr:
+    """Each day's first request starts exactly at midnight and its last in the day's final second.
+
+    Spend-log windows are inclusive at second precision while ``startTime`` has milliseconds, so these two
+    requests exercise both edges of every daily window in every demo dataset.
+    """
+    day_start = pl.lit(first_ms) + pl.col("day_idx").cast(pl.Int64) * DAY_MS
+    rid = pl.col("rid")
+    return (
+        pl.when(rid == rid.min().over("day_idx"))
+        .then(day_start)
+        .when(rid == rid.max().over("day_idx"))
+        .then(day_start + DAY_MS - 250)
+        .otherwise(pl.col("start_ms"))
     )
