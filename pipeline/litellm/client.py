@@ -117,7 +117,7 @@ class LiteLLMClient:
         """Pages of ``/spend/logs/v2`` covering ``start <= startTime <= end`` (bounds at second precision).
 
         LiteLLM compares ``startTime`` (milliseconds) with ``end`` at ``.000``: a row at ``end + 0.5 s`` is
-        not included, so to cover a whole day pass the next midnight as ``end`` and drop rows on it downstream.
+        not included: to cover a whole day pass the next midnight as ``end`` and drop rows on it downstream.
 
         Windows overlap on their boundary second, so a row may arrive twice: dedupe on ``request_id``.
         Only pass closed ranges (LiteLLM flushes spend logs with a delay). Pages arrive in any order.
