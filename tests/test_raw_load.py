@@ -164,12 +164,23 @@ def test_spend_logs_loading_one_day_keeps_the_other(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("field", "message"), [("request_id", "no 'request_id'"), ("startTime", "no 'startTime'")]
+    ("field", "value", "message"),
+    [
+        ("request_id", None, "no 'request_id'"),
+        ("request_id", "", "no 'request_id'"),
+        ("startTime", None, "no 'startTime'"),
+        ("startTime", "yesterday-ish", "an unparseable 'startTime'"),
+    ],
 )
-def test_spend_rows_missing_required_fields_fail_clearly(tmp_path: Path, field: str, message: str) -> None:
+def test_spend_rows_missing_required_fields_fail_clearly(
+    tmp_path: Path, field: str, value: str | None, message: str
+) -> None:
     first, _ = _windows_for(DAY_A)
     broken = spend_row("x1", first.start + timedelta(minutes=1))
-    del broken[field]
+    if value is None:
+        del broken[field]
+    else:
+        broken[field] = value
     pages = [spend_page(first, [spend_row("ok", first.start), broken])]
     spool = spool_spend_logs(pages, tmp_path / "s1")
     with write_connection(tmp_path / "w.duckdb") as conn:
