@@ -80,8 +80,10 @@ def _extract(info: GatewayInfo, first: date, last: date, spool_dir: Path) -> tup
         return spool, client.source_is_demo
 
 
-def _land(db: Path, spool: SpendLogSpool, days: list[date], source: ExtractSource, limit: str) -> LoadResult:
-    with write_connection(db) as conn:
+def _land(
+    db: Path, spool: SpendLogSpool, days: list[date], source: ExtractSource, limit: str, threads: int | None
+) -> LoadResult:
+    with write_connection(db, threads=threads) as conn:
         return load_spend_logs(
             conn, spool, days, "bench", datetime.now(UTC), source=source, load_memory_limit=limit
         )
@@ -114,6 +116,9 @@ def main(argv: list[str] | None = None) -> int:
         "--load-memory-limit",
         default=LOAD_MEMORY_LIMIT,
         help=f"DuckDB limit while landing ({LOAD_MEMORY_LIMIT})",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="DuckDB threads while landing (default: all)"
     )
     parser.add_argument("--workdir", type=Path, default=None, help="where to put the spool and DuckDB files")
     args = parser.parse_args(argv)
@@ -148,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
         t_extract = time.monotonic() - t0
         rss_extract = _peak_rss_mb()
         source = ExtractSource(info.base_url, is_demo)
-        land = _land(full_db, spool, all_days, source, args.load_memory_limit)
+        land = _land(full_db, spool, all_days, source, args.load_memory_limit, args.threads)
         t_total = time.monotonic() - t0
         rss_land = _peak_rss_mb()
 
@@ -156,8 +161,10 @@ def main(argv: list[str] | None = None) -> int:
 
         one_day = all_days[len(all_days) // 2]
         day_spool, _ = _extract(info, one_day, one_day, work / "spool-day")
-        reland_full = _land(full_db, day_spool, [one_day], source, args.load_memory_limit)
-        reland_empty = _land(work / "empty.duckdb", day_spool, [one_day], source, args.load_memory_limit)
+        reland_full = _land(full_db, day_spool, [one_day], source, args.load_memory_limit, args.threads)
+        reland_empty = _land(
+            work / "empty.duckdb", day_spool, [one_day], source, args.load_memory_limit, args.threads
+        )
         with write_connection(full_db) as conn:
             table_rows = conn.execute(
                 "SELECT count(*), count(DISTINCT request_id) FROM raw.spend_logs"
@@ -182,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"read_json limit       {t_limit:8.2f} s  ({limit_rows:,} rows over the same spooled bytes)")
     print(f"ratio end-to-end/limit {t_total / t_limit:7.2f}x  (target <= 3x)")
     print(f"ratio land/limit      {land.seconds / t_limit:8.2f}x")
-    print(f"load memory limit     {args.load_memory_limit}")
+    print(f"load memory limit     {args.load_memory_limit}, threads {args.threads or 'all'}")
     print(
         f"peak RSS (landing)    {rss_land:8.0f} MB  (before extraction {rss_before:.0f} MB, after "
         f"extraction {rss_extract:.0f} MB; target < 500 MB)"

@@ -4,7 +4,6 @@ import json
 from datetime import date, timedelta
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.litellm.pages import SpendLogWindow
@@ -261,4 +260,3 @@ def test_spool_files_hold_the_exact_bytes(tmp_path: Path) -> None:
     lines = [json.loads(line) for line in spool.manifest.read_text().splitlines()]
     assert [line["page"] for line in lines] == [1, 2, 3]
     assert (SAMPLES / "team_daily_activity_page1_size5.json").read_bytes() == pages[0].page.body
-    assert duckdb.__version__

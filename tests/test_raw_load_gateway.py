@@ -27,7 +27,7 @@ def test_client_pages_land_in_raw_matching_the_gateway_ground_truth(tmp_path: Pa
         days = [ds.first_day + timedelta(days=i) for i in range((ds.last_day - ds.first_day).days + 1)]
         config = LiteLLMConfig(base_url=gw.base_url, api_key=gw.api_key, spend_logs_page_size=100)
         start = datetime.combine(days[0], time(), tzinfo=UTC)
-        end = datetime.combine(days[-1], time(23, 59, 59), tzinfo=UTC)
+        end = datetime.combine(days[-1] + timedelta(days=1), time(), tzinfo=UTC)
         with (
             LiteLLMClient(config) as client,
             spool_directory(tmp_path) as s1,
@@ -56,7 +56,11 @@ def test_client_pages_land_in_raw_matching_the_gateway_ground_truth(tmp_path: Pa
     )
     assert spend_result.rows_inserted == truth.height == landed.height
     assert set(landed["request_id"]) == set(truth["request_id"])
-    assert spend_result.out_of_range_dropped == 0
+    start_times = ds.spend_logs["start_time"].dt.convert_time_zone("UTC")
+    at_next_midnight = ds.spend_logs.filter(
+        (start_times >= end) & (start_times < end + timedelta(seconds=1))
+    ).height
+    assert spend_result.out_of_range_dropped == at_next_midnight, at_next_midnight
     assert pages == (daily.pages, daily.bytes, len(days) * len(scopes))
     assert daily_result.rows_inserted == daily.pages
     truth_daily = ds.daily_rows.filter(pl.col("date").cast(pl.Utf8).is_in([d.isoformat() for d in days]))
