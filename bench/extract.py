@@ -11,6 +11,7 @@ dropped as they stream, as a spooling loader would.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -129,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-latency-ms", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(
+        "--spend-logs-page-size",
+        type=int,
+        default=1000,
+        help="spend-log page size (rows); smaller pages make the run latency-bound rather than CPU-bound",
+    )
+    parser.add_argument(
         "--sequential-days", type=int, default=1, help="days measured sequentially (extrapolated)"
     )
     parser.add_argument("--end-day", default="2026-03-16")
@@ -172,9 +179,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_bench(args: argparse.Namespace, info: dict[str, Any]) -> None:
-    base = LiteLLMConfig(base_url=info["base_url"], api_key=info["api_key"])
-    seq_cfg = LiteLLMConfig(base_url=base.base_url, api_key=base.api_key, max_concurrency=1)
-    par_cfg = LiteLLMConfig(base_url=base.base_url, api_key=base.api_key, max_concurrency=args.concurrency)
+    base = LiteLLMConfig(
+        base_url=info["base_url"], api_key=info["api_key"], spend_logs_page_size=args.spend_logs_page_size
+    )
+    seq_cfg = dataclasses.replace(base, max_concurrency=1)
+    par_cfg = dataclasses.replace(base, max_concurrency=args.concurrency)
     first, last = date.fromisoformat(info["first_day"]), date.fromisoformat(info["last_day"])
     all_days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     seq_days = all_days[: max(1, min(args.sequential_days, len(all_days)))]
@@ -188,6 +197,7 @@ def run_bench(args: argparse.Namespace, info: dict[str, Any]) -> None:
         return lambda client: client.iter_daily_activity(days, client.daily_scopes(info["teams"]))
 
     partial = " (subset, rates extrapolated)" if len(seq_days) < len(all_days) else ""
+    print(f"spend-log page size {args.spend_logs_page_size} rows")
     print(f"\nsequential (max_concurrency=1) over {len(seq_days)} of {len(all_days)} days{partial}:")
     seq_spend = measure("spend logs, sequential", seq_cfg, spend(seq_days))
     seq_daily = measure("daily activity, sequential", seq_cfg, daily(seq_days))
