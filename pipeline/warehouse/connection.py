@@ -130,14 +130,21 @@ def read_connection(path: Path | str, *, timeout_s: float = 10) -> Iterator[duck
 
 
 @contextmanager
-def memory_limit(conn: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
-    """Temporarily lower (or raise) DuckDB's ``memory_limit`` on this connection, e.g. for a bulk load."""
+def bulk_load_settings(conn: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
+    """Temporarily lower (or raise) DuckDB's ``memory_limit`` on this connection, e.g. for a bulk load.
+
+    Insertion order is not preserved meanwhile, which lets DuckDB stream a bulk insert instead of buffering
+    it (bulk loads here never depend on row order).
+    """
     previous = str(conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+    previous_order = bool(conn.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0])
     conn.execute(f"SET memory_limit = '{_checked_size(limit)}'")
+    conn.execute("SET preserve_insertion_order = false")
     try:
         yield
     finally:
         conn.execute(f"SET memory_limit = '{_checked_size(previous)}'")
+        conn.execute(f"SET preserve_insertion_order = {'true' if previous_order else 'false'}")
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 
-from pipeline.warehouse.connection import memory_limit, transaction
+from pipeline.warehouse.connection import bulk_load_settings, transaction
 from pipeline.warehouse.errors import MixedSourceError, RawDataError, RawLoadError
 from pipeline.warehouse.spool import DailySpool, SpendLogSpool, Spool
 
@@ -259,7 +259,7 @@ def load_spend_logs(
         )
         return deleted, kept - duplicates, duplicates, max(total - kept, 0)
 
-    with memory_limit(conn, load_memory_limit):
+    with bulk_load_settings(conn, load_memory_limit):
         try:
             deleted, inserted, duplicates, out_of_range = _run_load(SPEND_TABLE, conn, body)
         except RawLoadError as exc:

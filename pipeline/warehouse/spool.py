@@ -19,6 +19,7 @@ from typing import Any
 
 from pipeline.litellm.pages import DailyActivityPage, Page, SpendLogPage
 from pipeline.warehouse.errors import WarehouseError
+from pipeline.warehouse.memory import release_free_memory
 
 MANIFEST_NAME = "manifest.ndjson"
 PAGES_DIR = "pages"
@@ -103,7 +104,9 @@ class _SpoolWriter:
         self._manifest.write(json.dumps(record, default=_json_default) + "\n")
 
     def close(self) -> None:
+        """Close the manifest and hand the extraction's freed page buffers back before the load runs."""
         self._manifest.close()
+        release_free_memory()
 
 
 def _utc_date(value: datetime) -> date:
