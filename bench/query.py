@@ -173,8 +173,11 @@ def main() -> int:
     parser.add_argument(
         "--page-latency-ms",
         type=float,
-        default=0.0,
-        help="gateway delay per page, standing in for LiteLLM's database time (default 0: client-side floor)",
+        nargs="+",
+        default=[20.0, 0.0],
+        help="gateway delay per page, standing in for LiteLLM's database time; the speed-up target is "
+        "judged on the first value (default: 20, the page latency bench/extract.py models, then 0 as the "
+        "client-side floor)",
     )
     parser.add_argument("--synthetic", action="store_true", help="generate marts directly into --db")
     args = parser.parse_args()
@@ -227,14 +230,28 @@ def main() -> int:
 
     print("\nold approach: page /team/daily/activity (page_size=100), sum tokens per team in Python")
     print("new approach on the SAME data: marts.team_usage_daily built from the gateway's daily rows")
-    cfg = GatewayConfig(
-        days=95,
-        requests_per_day=args.requests_per_day,
-        prerendered=True,
-        page_latency_ms=args.page_latency_ms,
+    speedups: dict[float, dict[int, float]] = {}
+    for latency in args.page_latency_ms:
+        speedups[latency] = _compare_old(args, latency, team_usage_p50)
+    judged = speedups[args.page_latency_ms[0]]
+
+    ok = all(p95 < TARGET_P95_MS for p95 in worst_p95.values()) and min(judged.values()) >= TARGET_SPEEDUP
+    print(
+        f"\nworst p95 on {args.db.name}: 30d {worst_p95[30]:.2f} ms, 90d {worst_p95[90]:.2f} ms "
+        f"(target < {TARGET_P95_MS:.0f} ms); speed-up vs old at {args.page_latency_ms[0]:g} ms/page: "
+        f"{min(judged.values()):.0f}x (target >= {TARGET_SPEEDUP:.0f}x) -> {'PASS' if ok else 'FAIL'}"
     )
-    print(f"gateway: pre-rendered pages, {args.page_latency_ms:g} ms extra latency per page")
-    speedups = {}
+    print(f"load average at the end {os.getloadavg()[0]:.1f}")
+    return 0 if ok else 1
+
+
+def _compare_old(args: argparse.Namespace, latency: float, bench_p50: dict[int, float]) -> dict[int, float]:
+    """Time the old approach against a gateway with ``latency`` ms per page; speed-up per range length."""
+    cfg = GatewayConfig(
+        days=95, requests_per_day=args.requests_per_day, prerendered=True, page_latency_ms=latency
+    )
+    print(f"gateway: pre-rendered pages, {latency:g} ms extra latency per page")
+    speedups: dict[int, float] = {}
     old_times: dict[int, tuple[int, float, float]] = {}
     with (
         DemoGateway.start(cfg) as gw,
@@ -263,17 +280,9 @@ def main() -> int:
         print(
             f"  {days}d: old {pages} pages p50 {old_p50:.1f} ms p95 {old_p95:.1f} ms; "
             f"new p50 {new_p50:.2f} ms p95 {new_p95:.2f} ms -> {speedups[days]:.0f}x faster (p50); "
-            f"vs the bench marts' team_usage: {old_p50 / team_usage_p50[days]:.0f}x"
+            f"vs the bench marts' team_usage: {old_p50 / bench_p50[days]:.0f}x"
         )
-
-    ok = all(p95 < TARGET_P95_MS for p95 in worst_p95.values()) and min(speedups.values()) >= TARGET_SPEEDUP
-    print(
-        f"\nworst p95 on {args.db.name}: 30d {worst_p95[30]:.2f} ms, 90d {worst_p95[90]:.2f} ms "
-        f"(target < {TARGET_P95_MS:.0f} ms); speed-up vs old: {min(speedups.values()):.0f}x "
-        f"(target >= {TARGET_SPEEDUP:.0f}x) -> {'PASS' if ok else 'FAIL'}"
-    )
-    print(f"load average at the end {os.getloadavg()[0]:.1f}")
-    return 0 if ok else 1
+    return speedups
 
 
 def _marts_from_gateway(gw: DemoGateway, db: Path) -> Path:
