@@ -11,10 +11,11 @@ from typing import Any
 import polars as pl
 import pytest
 
+from pipeline.demo_gateway import spend_logs
 from pipeline.demo_gateway.config import GatewayConfig
 from pipeline.demo_gateway.daily import RenderOptions
 from pipeline.demo_gateway.dataset import build_dataset
-from pipeline.demo_gateway.spend_logs import page_rows, render_row
+from pipeline.demo_gateway.spend_logs import SpendLogQuery, SpendLogStore, page_rows, render_row
 from pipeline.demo_gateway.spend_render import RenderedRows, render_rows
 
 SAMPLE = Path("/work/shared/reference/litellm_samples/spend_logs_v2_page1.json")
@@ -113,3 +114,38 @@ def test_rendered_rows_join_slices_of_one_buffer(logs: pl.DataFrame) -> None:
     joined = rendered.join(pl.Series(picks, dtype=pl.UInt32))
     assert joined == ",".join(texts[i] for i in picks).encode()
     assert rendered.join(pl.Series([], dtype=pl.UInt32)) == b""
+
+
+def test_prerendered_start_time_pages_pick_the_polars_path_rows(
+    logs: pl.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(spend_logs, "RENDER_CHUNK_ROWS", 97)
+    tied = logs.with_columns(start_ms=pl.col("start_ms") // 600_000 * 600_000)
+    store = SpendLogStore(tied, count_cap=500)
+    store.prerender()
+    lo, hi = tied["start_ms"].min(), tied["start_ms"].max()
+    assert isinstance(lo, int) and isinstance(hi, int)
+    seq = nonempty = 0
+    for start, end in ((lo, hi), (lo + 3_600_000, lo + 7_200_000), (hi + 1, hi + 2)):
+        for descending in (False, True):
+            for page, size in ((1, 1), (1, 50), (3, 37), (2, 333), (9, 100), (1, 1000)):
+                seq += 1
+                q = SpendLogQuery(start, end, page, size, "start_ms", descending, ())
+                fast = json.loads(b"".join(store.respond_parts(q, RenderOptions(), seq, cache=True)))
+                slow = json.loads(store.respond(q, RenderOptions(), seq, cache=True))
+                got, rows = fast.pop("data"), slow.pop("data")
+                assert fast == slow
+                assert [r["startTime"] for r in got] == [r["startTime"] for r in rows]
+                assert sorted(r["request_id"] for r in got) == sorted(r["request_id"] for r in rows)
+                nonempty += bool(rows)
+    assert nonempty >= 15
+
+
+def test_rendered_rows_span_is_zero_copy_across_blocks(logs: pl.DataFrame) -> None:
+    texts = render_rows(logs).to_list()
+    rendered = RenderedRows(logs, chunk_rows=500)
+    for a, b in ((0, 1), (3, 499), (490, 1010), (logs.height - 2, logs.height)):
+        pieces = rendered.span(a, b)
+        assert all(isinstance(p, memoryview) for p in pieces) and len(pieces) == (b - 1) // 500 - a // 500 + 1
+        assert b",".join(pieces) == ",".join(texts[a:b]).encode()
+        assert bytes(rendered.row(a)) == texts[a].encode()

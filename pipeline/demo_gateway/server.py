@@ -30,6 +30,26 @@ DEMO_HEADER = "x-litellm-usage-demo"
 ROUTES = ("/team/daily/activity", "/spend/logs/v2", "/v2/team/list", "/key/list", "/v2/model/info")
 
 
+Body = bytes | list[bytes | memoryview]
+"""A response body: bytes, or buffers sent in order with one gather write per ``IOV_BATCH``."""
+IOV_BATCH = 512
+
+
+def _send_all(sock: socket.socket, parts: list[bytes | memoryview]) -> None:
+    """Send every buffer of ``parts`` in order (``sendmsg`` gather writes, resumed after partial sends)."""
+    views = [memoryview(p) for p in parts if len(p)]
+    i = 0
+    while i < len(views):
+        sent = sock.sendmsg(views[i : i + IOV_BATCH])
+        while sent:
+            n = len(views[i])
+            if sent < n:
+                views[i] = views[i][sent:]
+                break
+            sent -= n
+            i += 1
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -86,15 +106,19 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_POST = do_PUT = do_DELETE = do_PATCH = _method_not_allowed
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str], length: int | None = None) -> None:
+    def _send(self, status: int, body: Body, headers: dict[str, str], length: int | None = None) -> None:
+        parts = [body] if isinstance(body, bytes) else body
         self.send_response(status)
         self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body) if length is None else length))
+        self.send_header("content-length", str(sum(map(len, parts)) if length is None else length))
         self.send_header(DEMO_HEADER, "1")
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
+        if len(parts) == 1:
+            self.wfile.write(parts[0])
+        else:
+            _send_all(self.connection, parts)
 
 
 class DemoGateway:
@@ -201,7 +225,8 @@ class DemoGateway:
             h.close_connection = True
             return
         if decision.truncate:
-            body = body[: max(len(body) // 2, 1)]
+            whole = body if isinstance(body, bytes) else b"".join(body)
+            body = whole[: max(len(whole) // 2, 1)]
         h._send(status, body, headers)
 
     def _send_fault(self, h: _Handler, d: FaultDecision) -> None:
@@ -235,7 +260,7 @@ class DemoGateway:
         if key.strip() != self.api_key:
             raise openai_error(401, "Authentication Error, Invalid proxy server token passed", "auth_error")
 
-    def _route(self, h: _Handler, path: str, params: dict[str, str], seq: int) -> bytes:
+    def _route(self, h: _Handler, path: str, params: dict[str, str], seq: int) -> Body:
         if path not in ROUTES:
             raise detail_error(404, "Not Found")
         self._authenticate(h, path)
@@ -243,7 +268,7 @@ class DemoGateway:
             omit_optional_fields=self.faults.omit_optional_fields,
             extra_unknown_fields=self.faults.extra_unknown_fields,
         )
-        handlers: dict[str, Callable[[], bytes]] = {
+        handlers: dict[str, Callable[[], Body]] = {
             "/team/daily/activity": lambda: self._daily(params, options),
             "/spend/logs/v2": lambda: self._spend_logs(params, options, seq),
             "/v2/team/list": lambda: _json(team_list(self.dataset.teams, params)),
@@ -295,9 +320,9 @@ class DemoGateway:
             }
         )
 
-    def _spend_logs(self, params: dict[str, str], options: daily.RenderOptions, seq: int) -> bytes:
+    def _spend_logs(self, params: dict[str, str], options: daily.RenderOptions, seq: int) -> Body:
         q = spend_logs.parse_query(params)
-        return self._spend_store.respond(q, options, seq, cache=self.config.prerendered)
+        return self._spend_store.respond_parts(q, options, seq, cache=self.config.prerendered)
 
 
 def _json(body: object) -> bytes:

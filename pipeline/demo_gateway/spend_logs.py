@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import threading
 import time
+from array import array
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -158,6 +160,8 @@ class SpendLogStore:
         )
         self._count_cap = count_cap
         self._rendered: RenderedRows | None = None
+        self._start_at = array("q")
+        self._tie_pairs = array("q")
         self._render_lock = threading.Lock()
 
     def prerender(self) -> None:
@@ -165,7 +169,97 @@ class SpendLogStore:
         with self._render_lock:
             if self._rendered is not None:
                 return
+            starts = self._frame["start_ms"]
+            self._start_at = array("q", starts.to_list())
+            tied = (starts.head(-1) == starts.tail(-1)).arg_true() if len(starts) > 1 else pl.Series([])
+            self._tie_pairs = array("q", tied.to_list())
             self._rendered = RenderedRows(self._frame, RENDER_CHUNK_ROWS)
+
+    def respond_parts(
+        self, q: SpendLogQuery, options: RenderOptions, request_seq: int, cache: bool
+    ) -> list[bytes | memoryview]:
+        """The response body as buffers to send in order (their concatenation is ``respond``)."""
+        if cache and not q.filters and q.sort_column == "start_ms" and options == RenderOptions():
+            self.prerender()
+            return self._prerendered_by_start(q, request_seq)
+        return [self.respond(q, options, request_seq, cache)]
+
+    def _prerendered_by_start(self, q: SpendLogQuery, seed: int) -> list[bytes | memoryview]:
+        """``respond`` for an unfiltered ``startTime`` page from the prerendered rows, mostly without polars.
+
+        Same rows as ``page_rows`` (an equal-time group cut by a page edge is split by the same per-request
+        hash); equal-time rows inside the page come in another per-request order (LiteLLM has no tie-breaker),
+        runs of distinct times ascending as zero-copy slices of the rendered buffer.
+        """
+        rendered = self._rendered
+        assert rendered is not None
+        starts = self._start_at
+        w_lo = bisect.bisect_left(starts, q.start_ms)
+        n = max(bisect.bisect_right(starts, q.end_ms) - w_lo, 0)
+        offset, size = (q.page - 1) * q.page_size, q.page_size
+        lo, hi = (n - offset - size, n - offset) if q.descending else (offset, offset + size)
+        a, b = w_lo + max(lo, 0), w_lo + min(hi, n)
+        parts: list[bytes | memoryview] = [b'{"data":[']
+        if a < b:
+            pieces = self._page_pieces(a, b, w_lo, w_lo + n, q.descending, seed)
+            parts.append(pieces[0])
+            for piece in pieces[1:]:
+                parts += (b",", piece)
+        total = min(n, self._count_cap)
+        tail = {
+            "total": total,
+            "page": q.page,
+            "page_size": q.page_size,
+            "total_pages": (total + q.page_size - 1) // q.page_size,
+            "total_is_capped": n > self._count_cap,
+        }
+        parts.append(b"]," + json.dumps(tail, separators=(",", ":")).encode()[1:])
+        return parts
+
+    def _page_pieces(self, a: int, b: int, w_lo: int, w_hi: int, desc: bool, seed: int) -> list[memoryview]:
+        """Rendered rows ``a .. b`` of window ``w_lo .. w_hi`` (row order), the rows ``page_rows`` picks."""
+        rendered = self._rendered
+        assert rendered is not None
+        starts, ties = self._start_at, self._tie_pairs
+        block_lo = bisect.bisect_left(starts, starts[a], w_lo, a)
+        block_hi = bisect.bisect_right(starts, starts[b - 1], b - 1, w_hi)
+        groups: list[tuple[int, int]] = []
+        for i in ties[bisect.bisect_left(ties, block_lo) : bisect.bisect_left(ties, block_hi - 1)]:
+            if groups and groups[-1][1] == i + 1:
+                groups[-1] = (groups[-1][0], i + 2)
+            else:
+                groups.append((i, i + 2))
+        edge = [(g0, g1) for g0, g1 in groups if g0 < a or g1 > b]
+        edge_hashes = iter(_row_hashes([r for g0, g1 in edge for r in range(g0, g1)], seed))
+        members: list[list[int]] = []
+        for g0, g1 in groups:
+            if g0 < a or g1 > b:
+                by_hash = sorted(zip((next(edge_hashes) for _ in range(g1 - g0)), range(g0, g1), strict=True))
+                if desc:
+                    chosen = by_hash[g1 - min(b, g1) : g1 - max(a, g0)]
+                else:
+                    chosen = by_hash[max(a, g0) - g0 : min(b, g1) - g0]
+                members.append([r for _, r in chosen])
+            else:
+                members.append(sorted(range(g0, g1), key=lambda r: hash((seed, r))))
+        pieces: list[memoryview] = []
+        if desc:
+            cur = b
+            for (g0, g1), chosen in zip(reversed(groups), reversed(members), strict=True):
+                pieces += [rendered.row(r) for r in range(cur - 1, min(b, g1) - 1, -1)]
+                pieces += [rendered.row(r) for r in chosen]
+                cur = max(a, g0)
+            pieces += [rendered.row(r) for r in range(cur - 1, a - 1, -1)]
+            return pieces
+        cur = a
+        for (g0, g1), chosen in zip(groups, members, strict=True):
+            if cur < max(a, g0):
+                pieces += rendered.span(cur, max(a, g0))
+            pieces += [rendered.row(r) for r in chosen]
+            cur = min(b, g1)
+        if cur < b:
+            pieces += rendered.span(cur, b)
+        return pieces
 
     def respond(self, q: SpendLogQuery, options: RenderOptions, request_seq: int, cache: bool) -> bytes:
         starts = self._frame["start_ms"]
@@ -198,6 +292,13 @@ class SpendLogStore:
         if options.extra_unknown_fields:
             tail.update(EXTRA)
         return b"".join((b'{"data":[', rows, b"],", json.dumps(tail, separators=(",", ":")).encode()[1:]))
+
+
+def _row_hashes(rows: list[int], seed: int) -> list[int]:
+    """``pl.col("row").hash(seed)`` of ``rows``, as ``page_rows`` orders ties."""
+    if not rows:
+        return []
+    return pl.Series("row", rows, dtype=pl.UInt32).hash(seed=seed).to_list()
 
 
 def _sorted(frame: pl.DataFrame, column: str, descending: bool, seed: int) -> pl.DataFrame:

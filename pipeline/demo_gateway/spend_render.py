@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import struct
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -354,33 +355,42 @@ def render_rows(frame: pl.DataFrame, options: RenderOptions = RenderOptions()) -
 
 
 class RenderedRows:
-    """Every row's JSON text in a few large byte blocks with offsets: a page is a join of byte slices."""
+    """Every row's JSON text in a few large comma-separated byte blocks with offsets.
+
+    A page is a join of per-row slices, or (rows contiguous in the buffer) a few zero-copy slices.
+    """
 
     def __init__(self, frame: pl.DataFrame, chunk_rows: int = 32_768) -> None:
         self._chunk_rows = chunk_rows
         self._blocks: list[memoryview] = []
         offsets: list[pl.Series] = []
+        self._nbytes = 0
         for lo in range(0, frame.height, chunk_rows):
             texts = render_rows(frame.slice(lo, chunk_rows))
             lengths = texts.str.len_bytes().cast(pl.Int64)
-            arrow = texts.to_arrow().cast(pa.large_string())
-            (first,) = struct.unpack_from("<q", arrow.buffers()[1], 8 * arrow.offset)
-            size = int(lengths.sum())
-            self._blocks.append(memoryview(bytes(memoryview(arrow.buffers()[2])[first : first + size])))
-            offsets.append(pl.concat([pl.Series([0], dtype=pl.Int64), lengths.cum_sum()]))
+            arrow = texts.str.join(",").to_arrow().cast(pa.large_string())
+            (first, last) = struct.unpack_from("<2q", arrow.buffers()[1], 8 * arrow.offset)
+            self._blocks.append(memoryview(bytes(memoryview(arrow.buffers()[2])[first:last])))
+            self._nbytes += int(lengths.sum())
+            offsets.append(pl.concat([pl.Series([0], dtype=pl.Int64), (lengths + 1).cum_sum()]))
         self._starts = (
             pl.concat([o.head(len(o) - 1) for o in offsets]) if offsets else pl.Series([], dtype=pl.Int64)
         )
         self._ends = (
-            pl.concat([o.tail(len(o) - 1) for o in offsets]) if offsets else pl.Series([], dtype=pl.Int64)
+            self._starts + pl.concat([o.tail(len(o) - 1) - o.head(len(o) - 1) - 1 for o in offsets])
+            if offsets
+            else pl.Series([], dtype=pl.Int64)
         )
+        self._start_at = array("q", self._starts.to_list())
+        self._end_at = array("q", self._ends.to_list())
 
     def __len__(self) -> int:
         return len(self._starts)
 
     @property
     def nbytes(self) -> int:
-        return sum(b.nbytes for b in self._blocks)
+        """Bytes of the row texts (separators excluded)."""
+        return self._nbytes
 
     def join(self, rows: pl.Series) -> bytes:
         """The texts of ``rows`` (row positions) joined by commas."""
@@ -393,6 +403,21 @@ class RenderedRows:
         )
         blocks = self._blocks
         return b",".join([blocks[c][a:b] for c, a, b in positions])
+
+    def row(self, i: int) -> memoryview:
+        """The text of row ``i`` (a zero-copy slice)."""
+        return self._blocks[i // self._chunk_rows][self._start_at[i] : self._end_at[i]]
+
+    def span(self, lo: int, hi: int) -> list[memoryview]:
+        """Rows ``lo .. hi`` (``lo < hi``) as zero-copy slices whose comma join is the rows' comma join."""
+        out = []
+        size = self._chunk_rows
+        while lo < hi:
+            block = lo // size
+            last = min(hi, (block + 1) * size) - 1
+            out.append(self._blocks[block][self._start_at[lo] : self._end_at[last]])
+            lo = last + 1
+        return out
 
 
 __all__ = ["ERRORS", "METADATA_NULLS", "MIN_METADATA_KEYS", "STRING_COLUMNS", "RenderedRows", "render_rows"]
