@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 from pipeline.litellm.pages import DailyActivityPage, DailyScope, Page, SpendLogPage, SpendLogWindow
+from tests.samples import SAMPLES_DIR
 
-SAMPLES = Path("/work/shared/reference/litellm_samples")
-if not SAMPLES.exists():
-    SAMPLES = Path(__file__).parent / "fixtures" / "litellm_samples"
+SAMPLES = SAMPLES_DIR
 
 DAILY_SAMPLE_FILES = (
     "team_daily_activity_page1_size5.json",

@@ -8,15 +8,14 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
 from pipeline.warehouse.schema import ensure_schemas
+from tests.samples import SAMPLES_DIR
 
-SAMPLES_DIR = Path("/work/shared/reference/litellm_samples")
 EXTRACTED_AT = datetime(2026, 3, 10, tzinfo=UTC)
 
 METRIC_FIELDS: tuple[str, ...] = (

@@ -10,7 +10,6 @@ from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +17,7 @@ import polars as pl
 import pytest
 
 from pipeline.demo_gateway import DEMO_API_KEY, DemoGateway, FaultConfig, GatewayConfig
+from tests.samples import SAMPLES_DIR
 
 END_DAY = date(2026, 3, 10)
 CONFIG = GatewayConfig(days=7, requests_per_day=600, seed=7, end_day=END_DAY, end_day_fraction=0.5)
@@ -265,7 +265,7 @@ def test_spend_logs_window_inclusive_at_second_precision(gw: DemoGateway, client
 
 def test_spend_log_row_shape_and_filters(gw: DemoGateway, client: httpx.Client) -> None:
     ds = gw.dataset
-    sample = json.loads(Path("/work/shared/reference/litellm_samples/spend_logs_v2_page1.json").read_text())
+    sample = json.loads((SAMPLES_DIR / "spend_logs_v2_page1.json").read_text())
     old = _logs(client, str(ds.first_day), f"{ds.first_day} 23:59:59", page_size=1000).json()
     new = _logs(client, str(ds.last_day), f"{ds.last_day} 23:59:59", page_size=1000).json()
     assert list(old) == list(sample)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import polars as pl
@@ -17,8 +16,9 @@ from pipeline.demo_gateway.daily import RenderOptions
 from pipeline.demo_gateway.dataset import build_dataset
 from pipeline.demo_gateway.spend_logs import SpendLogQuery, SpendLogStore, page_rows, render_row
 from pipeline.demo_gateway.spend_render import RenderedRows, render_rows
+from tests.samples import SAMPLES_DIR
 
-SAMPLE = Path("/work/shared/reference/litellm_samples/spend_logs_v2_page1.json")
+SAMPLE = SAMPLES_DIR / "spend_logs_v2_page1.json"
 OPTIONS = (
     RenderOptions(),
     RenderOptions(omit_optional_fields=True),

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 import pytest
 
 from pipeline.demo_gateway.daily import DailyStore, RenderOptions, parse_query
+from tests.samples import SAMPLES_DIR
 
-SAMPLES = Path("/work/shared/reference/litellm_samples")
+SAMPLES = SAMPLES_DIR
 MODEL_INFO = {"gpt-4o": ("gpt-4o", "openai"), "claude-sonnet-4-20250514": ("claude-sonnet-4", "anthropic")}
 METRICS = (
     "spend",
