@@ -40,7 +40,7 @@ class LiteLLMConfig:
     backoff_max_seconds: float = 20.0
     max_pages: int = 10_000
     """Absolute ceiling on pages for one crawl."""
-    max_rereads: int = 3
+    max_rereads: int = 8
     """How often a crawl whose result set changed mid-read is restarted before giving up."""
     spend_logs_initial_window_seconds: int = 3600
     spend_logs_max_window_seconds: int = 86_400
