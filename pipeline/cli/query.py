@@ -167,7 +167,8 @@ def _render(frame: pl.DataFrame, fmt: str) -> str:
         return frame.write_csv()
     if fmt == "json":
         return frame.write_json() + "\n"
-    width = max(shutil.get_terminal_size((160, 24)).columns, 80)
+    # A terminal gets tables fitted to its width; a pipe or file gets unwrapped rows.
+    width = max(shutil.get_terminal_size((160, 24)).columns, 80) if sys.stdout.isatty() else 2000
     with pl.Config(
         tbl_rows=-1,
         tbl_cols=-1,
