@@ -167,20 +167,7 @@ def load_daily_activity(
         conn.execute("DROP TABLE _daily_manifest")
         return deleted, inserted, int(duplicates), int(out_of_range)
 
-    deleted, inserted, duplicates, out_of_range = _run_load(DAILY_TABLE, conn, body)
-    result = LoadResult(
-        table=DAILY_TABLE,
-        days=wanted,
-        rows_inserted=inserted,
-        rows_deleted=deleted,
-        pages=spool.pages,
-        bytes=spool.bytes,
-        duplicates_dropped=duplicates,
-        out_of_range_dropped=out_of_range,
-        seconds=time.monotonic() - started,
-    )
-    _log_result(result)
-    return result
+    return _finished(DAILY_TABLE, wanted, spool, _run_load(DAILY_TABLE, conn, body), started)
 
 
 def load_spend_logs(
@@ -267,9 +254,17 @@ def load_spend_logs(
             if marker >= 0:
                 raise RawDataError(str(exc)[marker:].splitlines()[0]) from exc
             raise
+    return _finished(SPEND_TABLE, wanted, spool, (deleted, inserted, duplicates, out_of_range), started)
+
+
+def _finished(
+    table: str, days: tuple[date, ...], spool: Spool, counts: tuple[int, int, int, int], started: float
+) -> LoadResult:
+    """The logged ``LoadResult`` from (deleted, inserted, duplicates, out-of-range) counts."""
+    deleted, inserted, duplicates, out_of_range = counts
     result = LoadResult(
-        table=SPEND_TABLE,
-        days=wanted,
+        table=table,
+        days=days,
         rows_inserted=inserted,
         rows_deleted=deleted,
         pages=spool.pages,

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.litellm.pages import DailyActivityPage, Page, SpendLogPage
 from pipeline.warehouse.errors import WarehouseError
@@ -67,6 +67,9 @@ def spool_directory(base: Path | str | None = None) -> Iterator[Path]:
         yield Path(name)
 
 
+S = TypeVar("S", bound=Spool)
+
+
 class _SpoolWriter:
     def __init__(self, directory: Path) -> None:
         self.directory = Path(directory)
@@ -108,6 +111,17 @@ class _SpoolWriter:
         self._manifest.close()
         release_free_memory()
 
+    def spool(self, kind: type[S]) -> S:
+        """What was written, as a spool of ``kind``."""
+        return kind(
+            directory=self.directory,
+            pages=self.pages,
+            bytes=self.bytes,
+            items=self.items,
+            max_page_bytes=self.max_page_bytes,
+            days=frozenset(self.days),
+        )
+
 
 def _utc_date(value: datetime) -> date:
     return (value.astimezone(UTC) if value.tzinfo else value).date()
@@ -131,14 +145,7 @@ def spool_daily_activity(pages: Iterable[DailyActivityPage], spool_dir: Path | s
             )
     finally:
         writer.close()
-    return DailySpool(
-        directory=writer.directory,
-        pages=writer.pages,
-        bytes=writer.bytes,
-        items=writer.items,
-        max_page_bytes=writer.max_page_bytes,
-        days=frozenset(writer.days),
-    )
+    return writer.spool(DailySpool)
 
 
 def spool_spend_logs(pages: Iterable[SpendLogPage], spool_dir: Path | str) -> SpendLogSpool:
@@ -151,11 +158,4 @@ def spool_spend_logs(pages: Iterable[SpendLogPage], spool_dir: Path | str) -> Sp
             writer.write(item.page, {"window_start": item.window.start, "window_end": item.window.end})
     finally:
         writer.close()
-    return SpendLogSpool(
-        directory=writer.directory,
-        pages=writer.pages,
-        bytes=writer.bytes,
-        items=writer.items,
-        max_page_bytes=writer.max_page_bytes,
-        days=frozenset(writer.days),
-    )
+    return writer.spool(SpendLogSpool)
