@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-METRICS = (
-    "spend",
-    "prompt_tokens",
-    "completion_tokens",
-    "cache_read_input_tokens",
-    "cache_creation_input_tokens",
-    "total_tokens",
-    "api_requests",
-    "successful_requests",
-    "failed_requests",
-)
+from pipeline.metrics import METRICS
 
 
 def summed(columns: Sequence[str] = METRICS) -> str:

@@ -9,21 +9,11 @@ from typing import Any, Literal
 
 import duckdb
 
+from pipeline.metrics import INTEGER_METRICS, METRICS
 from pipeline.warehouse.models import SqlModel, discover_models
 
 Severity = Literal["ERROR", "WARN"]
 
-INTEGER_METRICS: tuple[str, ...] = (
-    "prompt_tokens",
-    "completion_tokens",
-    "cache_read_input_tokens",
-    "cache_creation_input_tokens",
-    "total_tokens",
-    "api_requests",
-    "successful_requests",
-    "failed_requests",
-)
-METRICS: tuple[str, ...] = ("spend", *INTEGER_METRICS)
 SPEND_REL_TOLERANCE = 1e-9
 SPEND_ABS_TOLERANCE = 1e-12
 MAX_EXAMPLES = 10
