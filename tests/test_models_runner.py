@@ -149,9 +149,15 @@ def test_incremental_day_refresh_equals_full_rebuild() -> None:
     assert conn.execute("SELECT count(*) FROM marts.hourly_usage WHERE date = ?", [D1]).fetchone() == (1,)
 
 
+def _build_breakdown_cells(conn: duckdb.DuckDBPyConnection) -> None:
+    cells = next(m for m in discover_models() if m.qualified_name == "staging.daily_breakdown_cells")
+    build_model(conn, cells)
+
+
 def test_first_build_with_range_and_schema_change(tmp_path: Path) -> None:
     conn = sqlseed.connect()
     sqlseed.seed_small(conn)
+    _build_breakdown_cells(conn)
     model = next(m for m in discover_models() if m.qualified_name == "staging.daily_activity")
     first = build_model(conn, model, D2, D2)
     assert not first.full_rebuild and first.rows_written == 2
@@ -159,7 +165,7 @@ def test_first_build_with_range_and_schema_change(tmp_path: Path) -> None:
     again = build_model(conn, model, D2)
     assert (again.rows_deleted, again.rows_written) == (2, 2)
 
-    changed_sql = model.sql.replace("    cells.api_key,\n", "    cells.api_key,\n    1 AS extra_column,\n", 1)
+    changed_sql = model.sql.replace("    c.api_key,\n", "    c.api_key,\n    1 AS extra_column,\n", 1)
     assert changed_sql != model.sql
     changed = dataclasses.replace(model, sql=changed_sql)
     rebuilt = build_model(conn, changed, D2)
@@ -170,6 +176,7 @@ def test_first_build_with_range_and_schema_change(tmp_path: Path) -> None:
 def test_failed_build_rolls_back() -> None:
     conn = sqlseed.connect()
     sqlseed.seed_small(conn)
+    _build_breakdown_cells(conn)
     model = next(m for m in discover_models() if m.qualified_name == "staging.daily_activity")
     build_model(conn, model)
     broken = dataclasses.replace(model, sql="SELECT 1 / 'x' AS date")
