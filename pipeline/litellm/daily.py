@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from pipeline.litellm.config import LiteLLMConfig
+from pipeline.litellm.crawler import Crawler
 from pipeline.litellm.envelope import daily_envelope
 from pipeline.litellm.errors import PageLimitExceededError, PaginationChangedError
-from pipeline.litellm.http import Fetched, Fetcher, StatsRecorder
+from pipeline.litellm.http import Fetched
 from pipeline.litellm.pages import Page
 from pipeline.litellm.scheduler import BoundedRunner, Task
 
@@ -32,20 +32,8 @@ class _Crawl:
     pages: dict[int, Page] = field(default_factory=dict)
 
 
-class DailyCrawler:
+class DailyCrawler(Crawler):
     """Pages ``/team/daily/activity`` queries; one crawl = one parameter set, all its pages."""
-
-    def __init__(
-        self,
-        config: LiteLLMConfig,
-        fetcher: Fetcher,
-        recorder: StatsRecorder,
-        new_runner: Callable[[], BoundedRunner],
-    ) -> None:
-        self._config = config
-        self._fetcher = fetcher
-        self._recorder = recorder
-        self._new_runner = new_runner
 
     def crawl(self, queries: Iterator[tuple[Any, dict[str, str]]]) -> Iterator[tuple[Any, Page]]:
         """Yield ``(context, page)`` for every query; a query's pages come together, in page order.

@@ -12,6 +12,7 @@ from functools import partial
 from typing import Any
 
 from pipeline.litellm.config import LiteLLMConfig
+from pipeline.litellm.crawler import Crawler
 from pipeline.litellm.envelope import load_json, spend_logs_envelope
 from pipeline.litellm.errors import PageLimitExceededError, PaginationChangedError, UpstreamSchemaError
 from pipeline.litellm.http import Fetched, Fetcher, StatsRecorder
@@ -70,7 +71,7 @@ class _Density:
         return max(1, min(maximum, int(target_rows * self.seconds / self.rows)))
 
 
-class SpendLogCrawler:
+class SpendLogCrawler(Crawler):
     """Splits ``[start, end]`` into windows that each fit one page, so no OFFSET paging is needed."""
 
     def __init__(
@@ -80,10 +81,7 @@ class SpendLogCrawler:
         recorder: StatsRecorder,
         new_runner: Callable[[], BoundedRunner],
     ) -> None:
-        self._config = config
-        self._fetcher = fetcher
-        self._recorder = recorder
-        self._new_runner = new_runner
+        super().__init__(config, fetcher, recorder, new_runner)
         self._page_size = config.spend_logs_page_size
         self._target = max(1.0, config.spend_logs_fill_ratio * self._page_size)
 
