@@ -9,26 +9,14 @@ import polars as pl
 import pytest
 
 from pipeline.demo_gateway.daily import DailyStore, RenderOptions, parse_query
+from pipeline.demo_gateway.synth import METRIC_COLUMNS as METRICS
 from tests.samples import SAMPLES_DIR
 
-SAMPLES = SAMPLES_DIR
 MODEL_INFO = {"gpt-4o": ("gpt-4o", "openai"), "claude-sonnet-4-20250514": ("claude-sonnet-4", "anthropic")}
-METRICS = (
-    "spend",
-    "prompt_tokens",
-    "completion_tokens",
-    "cache_read_input_tokens",
-    "cache_creation_input_tokens",
-    "api_requests",
-    "successful_requests",
-    "failed_requests",
-    "total_response_time_ms",
-    "timed_requests",
-)
 
 
 def _sample(name: str) -> dict[str, Any]:
-    return json.loads((SAMPLES / name).read_text())
+    return json.loads((SAMPLES_DIR / name).read_text())
 
 
 def _store_from_samples() -> DailyStore:
