@@ -114,18 +114,20 @@ def spend_logs_envelope(endpoint: str, body: bytes) -> dict[str, Any]:
 
 
 def _tail_envelope(body: bytes) -> dict[str, Any] | None:
+    """Parse ``"total": ...}`` after the ``data`` array; indexes into the body without copying it."""
     if not _DATA_START.match(body, 0, 64):
         return None
-    end = len(body.rstrip())
-    if end == 0 or body[end - 1 : end] != b"}":
+    end = _skip_space_back(body, len(body))
+    if end == 0 or body[end - 1] != _CLOSE_BRACE:
         return None
     start = body.rfind(b'"total"')
     if start < 0 or not _TOTAL_KEY.match(body, start):
         return None
-    before = body[:start].rstrip()
-    if not before.endswith(b","):
+    comma = _skip_space_back(body, start)
+    if comma == 0 or body[comma - 1] != _COMMA:
         return None
-    if not before[:-1].rstrip().endswith(b"]"):
+    bracket = _skip_space_back(body, comma - 1)
+    if bracket == 0 or body[bracket - 1] != _CLOSE_BRACKET:
         return None
     try:
         env = json.loads(b"{" + body[start:end])
@@ -134,3 +136,14 @@ def _tail_envelope(body: bytes) -> dict[str, Any] | None:
     if not isinstance(env, dict) or "data" in env:
         return None
     return env
+
+
+_CLOSE_BRACE, _CLOSE_BRACKET, _COMMA = b"}],"
+_SPACE = frozenset(b" \t\r\n")
+
+
+def _skip_space_back(body: bytes, end: int) -> int:
+    """The index just past the last non-whitespace byte before ``end``."""
+    while end > 0 and body[end - 1] in _SPACE:
+        end -= 1
+    return end
