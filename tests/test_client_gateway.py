@@ -240,7 +240,7 @@ def test_today_growing_between_pages_rereads_or_raises_the_typed_error() -> None
 
 def test_the_key_never_reaches_logs_or_errors(gw: DemoGateway, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    for name in ("httpx", "httpcore", "pipeline.litellm"):
+    for name in ("httpx", "urllib3", "pipeline.litellm"):
         caplog.set_level(logging.DEBUG, logger=name)
     gw.faults = FaultConfig(rate_limit_every=5, retry_after_s=0.01, truncate_every=7)
     try:
@@ -254,7 +254,7 @@ def test_the_key_never_reaches_logs_or_errors(gw: DemoGateway, caplog: pytest.Lo
         client.list_teams()
     assert "LITELLM_API_KEY" in str(info.value) and info.value.status == 401
     assert any(r.levelno == logging.WARNING for r in caplog.records)
-    assert any(r.name.startswith("httpcore") for r in caplog.records)
+    assert any(r.name.startswith("urllib3") for r in caplog.records)
     for secret in (gw.api_key, "sk-wrong-key-abcdef"):
         assert secret not in caplog.text
         assert all(secret not in r.getMessage() for r in caplog.records)

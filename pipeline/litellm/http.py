@@ -7,6 +7,7 @@ import logging
 import random
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from pipeline.litellm.errors import (
     RetriesExhaustedError,
 )
 from pipeline.litellm.pages import ExtractStats
+from pipeline.litellm.transport import Urllib3Transport
 
 log = logging.getLogger("pipeline.litellm")
 
@@ -77,7 +79,7 @@ class Fetcher:
             headers={"Authorization": f"Bearer {config.api_key}", "Accept": "application/json"},
             timeout=httpx.Timeout(config.timeout_seconds, connect=config.connect_timeout_seconds),
             limits=httpx.Limits(max_connections=pool, max_keepalive_connections=pool),
-            transport=transport,
+            transport=transport or default_transport(pool),
             follow_redirects=False,
         )
 
@@ -162,6 +164,12 @@ class Fetcher:
         if status in (400, 422):
             return BadRequestError(endpoint, status, message)
         return HTTPStatusError(endpoint, status, message)
+
+
+def default_transport(pool_size: int) -> httpx.BaseTransport | None:
+    """:class:`Urllib3Transport`, or httpx's own (``None``) when the environment configures a proxy,
+    which only httpx's transport honours."""
+    return None if urllib.request.getproxies() else Urllib3Transport(pool_size)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
