@@ -53,6 +53,9 @@ def _send_all(sock: socket.socket, parts: list[bytes | memoryview]) -> None:
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
+    request_queue_size = 1024
+    """Listen backlog (socketserver's default of 5 drops SYNs when a client opens its pool at once, which
+    stalls that connection for the kernel's 1 s SYN retry; uvicorn, which serves LiteLLM, uses 2048)."""
 
     def __init__(self, address: tuple[str, int], gateway: DemoGateway) -> None:
         self.gateway = gateway
