@@ -31,7 +31,13 @@ from pipeline.demo_gateway import DemoGateway, GatewayConfig
 from pipeline.litellm.client import LiteLLMClient
 from pipeline.litellm.config import LiteLLMConfig
 from pipeline.warehouse.connection import DEFAULT_MEMORY_LIMIT, write_connection
-from pipeline.warehouse.raw_load import LOAD_MEMORY_LIMIT, ExtractSource, LoadResult, load_spend_logs
+from pipeline.warehouse.raw_load import (
+    LOAD_MEMORY_LIMIT,
+    LOAD_THREADS,
+    ExtractSource,
+    LoadResult,
+    load_spend_logs,
+)
 from pipeline.warehouse.spool import SpendLogSpool, spool_spend_logs
 
 END_DAY = date(2026, 3, 14)
@@ -81,11 +87,18 @@ def _extract(info: GatewayInfo, first: date, last: date, spool_dir: Path) -> tup
 
 
 def _land(
-    db: Path, spool: SpendLogSpool, days: list[date], source: ExtractSource, limit: str, threads: int | None
+    db: Path, spool: SpendLogSpool, days: list[date], source: ExtractSource, args: argparse.Namespace
 ) -> LoadResult:
-    with write_connection(db, threads=threads) as conn:
+    with write_connection(db, threads=args.threads) as conn:
         return load_spend_logs(
-            conn, spool, days, "bench", datetime.now(UTC), source=source, load_memory_limit=limit
+            conn,
+            spool,
+            days,
+            "bench",
+            datetime.now(UTC),
+            source=source,
+            load_memory_limit=args.load_memory_limit,
+            load_threads=args.load_threads,
         )
 
 
@@ -118,7 +131,13 @@ def main(argv: list[str] | None = None) -> int:
         help=f"DuckDB limit while landing ({LOAD_MEMORY_LIMIT})",
     )
     parser.add_argument(
-        "--threads", type=int, default=None, help="DuckDB threads while landing (default: all)"
+        "--load-threads",
+        type=int,
+        default=LOAD_THREADS,
+        help=f"cap on DuckDB threads while landing ({LOAD_THREADS})",
+    )
+    parser.add_argument(
+        "--threads", type=int, default=None, help="DuckDB threads of the connection (default: all)"
     )
     parser.add_argument("--workdir", type=Path, default=None, help="where to put the spool and DuckDB files")
     args = parser.parse_args(argv)
@@ -153,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         t_extract = time.monotonic() - t0
         rss_extract = _peak_rss_mb()
         source = ExtractSource(info.base_url, is_demo)
-        land = _land(full_db, spool, all_days, source, args.load_memory_limit, args.threads)
+        land = _land(full_db, spool, all_days, source, args)
         t_total = time.monotonic() - t0
         rss_land = _peak_rss_mb()
 
@@ -161,10 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
         one_day = all_days[len(all_days) // 2]
         day_spool, _ = _extract(info, one_day, one_day, work / "spool-day")
-        reland_full = _land(full_db, day_spool, [one_day], source, args.load_memory_limit, args.threads)
-        reland_empty = _land(
-            work / "empty.duckdb", day_spool, [one_day], source, args.load_memory_limit, args.threads
-        )
+        reland_full = _land(full_db, day_spool, [one_day], source, args)
+        reland_empty = _land(work / "empty.duckdb", day_spool, [one_day], source, args)
         with write_connection(full_db) as conn:
             table_rows = conn.execute(
                 "SELECT count(*), count(DISTINCT request_id) FROM raw.spend_logs"
@@ -189,7 +206,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"read_json limit       {t_limit:8.2f} s  ({limit_rows:,} rows over the same spooled bytes)")
     print(f"ratio end-to-end/limit {t_total / t_limit:7.2f}x  (target <= 3x)")
     print(f"ratio land/limit      {land.seconds / t_limit:8.2f}x")
-    print(f"load memory limit     {args.load_memory_limit}, threads {args.threads or 'all'}")
+    print(
+        f"load memory limit     {args.load_memory_limit}, load threads <= {args.load_threads} "
+        f"(connection threads {args.threads or 'all'})"
+    )
     print(
         f"peak RSS (landing)    {rss_land:8.0f} MB  (before extraction {rss_before:.0f} MB, after "
         f"extraction {rss_extract:.0f} MB; target < 500 MB)"

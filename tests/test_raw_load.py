@@ -104,7 +104,9 @@ def _windows_for(day: date) -> tuple[SpendLogWindow, SpendLogWindow]:
     return SpendLogWindow(start, mid), SpendLogWindow(mid, start + timedelta(days=1))
 
 
-def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path) -> None:
+def test_spend_logs_dedupe_overlap_and_drop_other_days(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     db = tmp_path / "w.duckdb"
     first, second = _windows_for(DAY_A)
     boundary = first.end
@@ -130,8 +132,9 @@ def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path) -> None:
     assert (result.rows_inserted, result.duplicates_dropped, result.out_of_range_dropped) == (3, 2, 1)
     assert [r[0] for r in rows] == ["a1", "a2", "edge"]
     assert {r[1] for r in rows} == {DAY_A}
-    assert rows[2][2] == "1.0"
+    assert rows[2][2] == "2.0", "the copy from the window starting at the boundary is kept"
     assert rows[2][3] == boundary
+    assert "arrived twice" not in caplog.text
     again = spool_spend_logs(pages, tmp_path / "s2")
     with write_connection(db) as conn:
         reload = load_spend_logs(conn, again, [DAY_A], "run-2", T0)
@@ -140,6 +143,47 @@ def test_spend_logs_dedupe_overlap_and_drop_other_days(tmp_path: Path) -> None:
             3,
         )
     assert (reload.rows_deleted, reload.rows_inserted) == (3, 3)
+
+
+def test_spend_logs_offset_paged_window_keeps_one_copy_per_request(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = _windows_for(DAY_A)
+    dense = SpendLogWindow(first.end, first.end + timedelta(seconds=1))
+    rest = SpendLogWindow(dense.end, second.end)
+    at = dense.start + timedelta(milliseconds=500)
+    pages = [
+        spend_page(first, [spend_row("a1", first.start + timedelta(hours=1))]),
+        spend_page(dense, [spend_row("d1", at, 2.0), spend_row("d2", at)]),
+        spend_page(dense, [spend_row("d2", at), spend_row("d3", at)], number=2),
+        spend_page(dense, [spend_row("d1", at, 1.0), spend_row("d4", at)], number=3),
+        spend_page(rest, [spend_row("a2", rest.start + timedelta(hours=1))]),
+    ]
+    with write_connection(tmp_path / "w.duckdb") as conn:
+        result = load_spend_logs(conn, spool_spend_logs(pages, tmp_path / "s1"), [DAY_A], "run-1", T0)
+        rows = conn.execute(
+            "SELECT request_id, payload ->> 'spend' FROM raw.spend_logs ORDER BY request_id"
+        ).fetchall()
+    assert [r[0] for r in rows] == ["a1", "a2", "d1", "d2", "d3", "d4"]
+    assert dict(rows)["d1"] == "1.0"
+    assert (result.rows_inserted, result.duplicates_dropped, result.out_of_range_dropped) == (6, 2, 0)
+    assert "arrived twice" not in caplog.text
+
+
+def test_spend_logs_unexpected_duplicates_are_removed_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    first, second = _windows_for(DAY_A)
+    pages = [
+        spend_page(first, [spend_row("same", first.start + timedelta(hours=1), 1.0)]),
+        spend_page(second, [spend_row("same", first.start + timedelta(hours=1), 2.0)]),
+    ]
+    with write_connection(tmp_path / "w.duckdb") as conn:
+        result = load_spend_logs(conn, spool_spend_logs(pages, tmp_path / "s1"), [DAY_A], "run-1", T0)
+        rows = conn.execute("SELECT request_id, payload ->> 'spend' FROM raw.spend_logs").fetchall()
+    assert rows == [("same", "1.0")]
+    assert (result.rows_inserted, result.duplicates_dropped, result.out_of_range_dropped) == (1, 1, 0)
+    assert "1 spend-log row(s) arrived twice" in caplog.text
 
 
 def test_spend_logs_loading_one_day_keeps_the_other(tmp_path: Path) -> None:

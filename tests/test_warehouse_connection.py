@@ -7,7 +7,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.warehouse.connection import lock_path, read_connection, transaction, write_connection
+from pipeline.warehouse.connection import (
+    bulk_load_settings,
+    lock_path,
+    read_connection,
+    transaction,
+    write_connection,
+)
 from pipeline.warehouse.errors import WarehouseError, WarehouseLockedError
 
 
@@ -89,3 +95,26 @@ def test_transaction_rolls_back_on_error(tmp_path: Path) -> None:
 def test_read_connection_on_a_missing_file_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(WarehouseError, match="No warehouse at"), read_connection(tmp_path / "nope.duckdb"):
         pass
+
+
+def test_bulk_load_settings_cap_threads_and_restore_everything(tmp_path: Path) -> None:
+    def settings(conn: duckdb.DuckDBPyConnection) -> tuple:
+        return conn.execute(
+            "SELECT current_setting('memory_limit'), current_setting('threads'), "
+            "current_setting('preserve_insertion_order')"
+        ).fetchone()
+
+    with write_connection(tmp_path / "w.duckdb", threads=6) as conn:
+        before = settings(conn)
+        with bulk_load_settings(conn, "200MB", 2):
+            limit, threads, order = settings(conn)
+            assert (threads, order) == (2, False)
+            assert limit != before[0]
+        with bulk_load_settings(conn, "200MB", 16):
+            assert settings(conn)[1] == 6, "never more threads than the connection has"
+        after = settings(conn)
+        assert after[1:] == before[1:]
+        assert after[0].split()[1] == before[0].split()[1]
+        assert float(after[0].split()[0]) == pytest.approx(float(before[0].split()[0]), abs=0.2), (
+            "restored from DuckDB's rounded display value"
+        )

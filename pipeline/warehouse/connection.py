@@ -130,21 +130,26 @@ def read_connection(path: Path | str, *, timeout_s: float = 10) -> Iterator[duck
 
 
 @contextmanager
-def bulk_load_settings(conn: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
-    """Temporarily lower (or raise) DuckDB's ``memory_limit`` on this connection, e.g. for a bulk load.
+def bulk_load_settings(conn: duckdb.DuckDBPyConnection, limit: str, threads: int) -> Iterator[None]:
+    """Temporarily set DuckDB's ``memory_limit`` and cap its threads on this connection, for a bulk load.
 
-    Insertion order is not preserved meanwhile, which lets DuckDB stream a bulk insert instead of buffering
-    it (bulk loads here never depend on row order).
+    Each loading thread pins its own read and row-group buffers, so the limit only holds for a bounded number
+    of threads (``threads``; fewer if the connection already uses fewer). Insertion order is not preserved
+    meanwhile, which lets DuckDB stream a bulk insert instead of buffering it (bulk loads here never depend on
+    row order).
     """
     previous = str(conn.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
     previous_order = bool(conn.execute("SELECT current_setting('preserve_insertion_order')").fetchall()[0][0])
+    previous_threads = int(conn.execute("SELECT current_setting('threads')").fetchall()[0][0])
     conn.execute(f"SET memory_limit = '{_checked_size(limit)}'")
     conn.execute("SET preserve_insertion_order = false")
+    conn.execute(f"SET threads = {max(1, min(int(threads), previous_threads))}")
     try:
         yield
     finally:
         conn.execute(f"SET memory_limit = '{_checked_size(previous)}'")
         conn.execute(f"SET preserve_insertion_order = {'true' if previous_order else 'false'}")
+        conn.execute(f"SET threads = {previous_threads}")
 
 
 @contextmanager

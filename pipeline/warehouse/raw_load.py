@@ -11,7 +11,7 @@ import json
 import logging
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -30,8 +30,11 @@ DAILY_TABLE = "raw.team_daily_activity"
 SPEND_TABLE = "raw.spend_logs"
 
 _MIN_OBJECT_SIZE = 8 * 2**20
-LOAD_MEMORY_LIMIT = "384MB"
-"""DuckDB memory limit while landing spend logs: the staging table spills to disk, keeping RSS bounded."""
+LOAD_MEMORY_LIMIT = "320MB"
+LOAD_THREADS = 2
+"""DuckDB memory limit and thread cap while landing spend logs: inserted row groups spill to disk, keeping RSS
+bounded. Each thread needs about 150 MB for ~3 KB rows in ~2 MB pages (4 threads at 320MB run out of memory),
+so raise both together."""
 
 _DAILY_MANIFEST = (
     "read_json(?, format='newline_delimited', columns={"
@@ -179,14 +182,19 @@ def load_spend_logs(
     *,
     source: ExtractSource | None = None,
     load_memory_limit: str = LOAD_MEMORY_LIMIT,
+    load_threads: int = LOAD_THREADS,
 ) -> LoadResult:
     """Replace ``days`` of ``raw.spend_logs`` with the spooled rows, one row per request.
 
-    One streaming ``INSERT`` over every spooled page keeps the rows whose UTC start day is in ``days``; the
-    others are counted as out of range (the client's row count minus the rows kept). Duplicate
-    ``request_id`` s (adjacent windows share their boundary second) are then removed among the loaded days,
-    keeping the copy with the smallest payload text (deterministic whatever order pages arrived in), and
-    counted. A kept row without ``request_id`` or a parseable ``startTime`` raises ``RawDataError``.
+    Streaming ``INSERT`` s over the spooled pages keep the rows whose UTC start day is in ``days``. Adjacent
+    windows share their boundary second, so a row at a boundary arrives twice: the copy from the window that
+    starts there is kept, the earlier window's is skipped. Windows read over several OFFSET pages (one dense
+    second) can repeat rows among their pages; those are deduplicated on ``request_id`` keeping the smallest
+    payload text. Duplicates are never deleted from the rows just inserted, because any delete makes DuckDB
+    rewrite the whole insert at commit (about 20 s and 110 MB more per million rows); only if a duplicate
+    still shows up (an upstream surprise) are the extra copies deleted, with a warning. Skipped rows are
+    counted as duplicates or out of range. A kept row without ``request_id`` or a parseable ``startTime``
+    raises ``RawDataError``.
     """
     wanted = _days(days)
     started = time.monotonic()
@@ -198,55 +206,53 @@ def load_spend_logs(
         deleted = _changed(conn, f"DELETE FROM {SPEND_TABLE} WHERE {_DAYS_PREDICATE}", day_params)
         if spool.pages == 0:
             return deleted, 0, 0, 0
-        total = int(
-            _scalar(
-                conn, f"SELECT coalesce(sum(item_count), 0) FROM {_SPEND_MANIFEST}", [str(spool.manifest)]
-            )
-        )
-        kept = _changed(
-            conn,
-            f"""
-            INSERT INTO {SPEND_TABLE} BY NAME
-            SELECT CASE WHEN request_id IS NULL THEN error({_row_error("no 'request_id'")})
-                        ELSE request_id END AS request_id,
-                   start_time, partition_date, payload,
-                   ?::TIMESTAMPTZ AS extracted_at, ? AS run_id
-            FROM (
-                SELECT *, CAST(timezone('UTC', start_time) AS DATE) AS partition_date
-                FROM (
-                    SELECT file, ord, payload, NULLIF(payload ->> 'request_id', '') AS request_id,
-                           CASE WHEN payload ->> 'startTime' IS NULL
-                                THEN error({_row_error("no 'startTime'")})
-                                WHEN TRY_CAST(payload ->> 'startTime' AS TIMESTAMPTZ) IS NULL
-                                THEN error({_row_error("an unparseable 'startTime'")})
-                                ELSE TRY_CAST(payload ->> 'startTime' AS TIMESTAMPTZ) END AS start_time
-                    FROM (
-                        SELECT parse_filename(filename) AS file, unnest(data) AS payload,
-                               unnest(range(len(data))) AS ord
-                        FROM read_json(?, columns = {{'data': 'JSON[]'}}, format = 'auto', filename = true,
-                                       maximum_object_size = {_object_size(spool)})
-                    )
+        conn.execute(_SPEND_PAGES_SQL, [str(spool.manifest), list(wanted), list(wanted)])
+        pages = conn.execute(
+            "SELECT seq, file, superseded_from, offset_paged, may_leave_range "
+            f"FROM {_SPEND_PAGES} ORDER BY seq"
+        ).fetchall()
+        total = int(_scalar(conn, f"SELECT coalesce(sum(item_count), 0) FROM {_SPEND_PAGES}"))
+        conn.execute(f"DROP TABLE {_SPEND_PAGES}")
+        bounds: list[datetime | None] = [None] * max(page[0] for page in pages)
+        for seq, _, superseded_from, _, _ in pages:
+            bounds[seq - 1] = superseded_from
+
+        def files(pick: Callable[[tuple[Any, ...]], bool]) -> list[str]:
+            return [str(spool.pages_dir / page[1]) for page in pages if pick(page)]
+
+        size = _object_size(spool)
+        kept = 0
+        for group, dedupe in ((files(lambda p: not p[3]), ""), (files(lambda p: p[3]), _DEDUPE_OFFSET_PAGES)):
+            if group:
+                kept += _changed(
+                    conn,
+                    f"""
+                    INSERT INTO {SPEND_TABLE} BY NAME
+                    SELECT CASE WHEN request_id IS NULL THEN error({_row_error("no 'request_id'")})
+                                ELSE request_id END AS request_id,
+                           start_time, partition_date, payload,
+                           ?::TIMESTAMPTZ AS extracted_at, ? AS run_id
+                    FROM {_spend_rows(size)}
+                    WHERE list_contains(?::DATE[], partition_date)
+                    {dedupe}
+                    """,
+                    [extracted_at, run_id, bounds, group, list(wanted)],
+                )
+        edges = files(lambda p: p[4])
+        out_of_range = 0
+        if edges:
+            out_of_range = int(
+                _scalar(
+                    conn,
+                    f"SELECT count(*) FROM {_spend_rows(size)} "
+                    "WHERE NOT list_contains(?::DATE[], partition_date)",
+                    [bounds, edges, list(wanted)],
                 )
             )
-            WHERE list_contains(?::DATE[], partition_date)
-            """,
-            [extracted_at, run_id, spool.files(), list(wanted)],
-        )
-        duplicates = _changed(
-            conn,
-            f"""
-            DELETE FROM {SPEND_TABLE} WHERE rowid IN (
-                SELECT rowid FROM {SPEND_TABLE}
-                WHERE {_DAYS_PREDICATE} AND request_id IN (
-                    SELECT request_id FROM {SPEND_TABLE} WHERE {_DAYS_PREDICATE}
-                    GROUP BY request_id HAVING count(*) > 1)
-                QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY payload::VARCHAR) > 1)
-            """,
-            day_params + day_params,
-        )
-        return deleted, kept - duplicates, duplicates, max(total - kept, 0)
+        removed = _remove_leftover_duplicates(conn, day_params)
+        return deleted, kept - removed, max(total - kept - out_of_range, 0) + removed, out_of_range
 
-    with bulk_load_settings(conn, load_memory_limit):
+    with bulk_load_settings(conn, load_memory_limit, load_threads):
         try:
             deleted, inserted, duplicates, out_of_range = _run_load(SPEND_TABLE, conn, body)
         except RawLoadError as exc:
@@ -255,6 +261,85 @@ def load_spend_logs(
                 raise RawDataError(str(exc)[marker:].splitlines()[0]) from exc
             raise
     return _finished(SPEND_TABLE, wanted, spool, (deleted, inserted, duplicates, out_of_range), started)
+
+
+_SPEND_PAGES = "_spend_pages"
+_SPEND_PAGES_SQL = f"""
+CREATE OR REPLACE TEMP TABLE {_SPEND_PAGES} AS
+WITH pages AS (SELECT seq, file, item_count, window_start, window_end FROM {_SPEND_MANIFEST})
+SELECT p.seq, p.file, p.item_count,
+       -- bounds are inclusive: rows at or after a window's end belong to the window starting there
+       (SELECT min(n.window_start) FROM pages AS n
+        WHERE n.window_start = p.window_end AND n.window_start > p.window_start) AS superseded_from,
+       count(*) OVER (PARTITION BY p.window_start, p.window_end) > 1 AS offset_paged,
+       NOT (list_contains(?::DATE[], CAST(timezone('UTC', p.window_start) AS DATE))
+            AND list_contains(?::DATE[], CAST(timezone('UTC', p.window_end) AS DATE))
+            AND date_diff('day', CAST(timezone('UTC', p.window_start) AS DATE),
+                          CAST(timezone('UTC', p.window_end) AS DATE)) <= 1) AS may_leave_range
+FROM pages AS p
+"""
+"""One row per spooled page: whose rows a later window supersedes, whether its window was OFFSET-paged, and
+whether its window reaches beyond ``days`` (only such pages can hold out-of-range rows)."""
+
+_DEDUPE_OFFSET_PAGES = "QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY payload::VARCHAR) = 1"
+
+
+def _spend_rows(object_size: int) -> str:
+    """Spooled rows with lineage, minus rows a later window supersedes.
+
+    Parameters, in order: each page's ``superseded_from`` indexed by its spool sequence number (page files are
+    named ``<seq>.json``; a constant list, so the lookup is O(1) per row and needs no join), then the files.
+    """
+    return f"""(
+        SELECT *, CAST(timezone('UTC', start_time) AS DATE) AS partition_date
+        FROM (
+            SELECT file, ord, payload, NULLIF(payload ->> 'request_id', '') AS request_id,
+                   CASE WHEN payload ->> 'startTime' IS NULL
+                        THEN error({_row_error("no 'startTime'")})
+                        WHEN TRY_CAST(payload ->> 'startTime' AS TIMESTAMPTZ) IS NULL
+                        THEN error({_row_error("an unparseable 'startTime'")})
+                        ELSE TRY_CAST(payload ->> 'startTime' AS TIMESTAMPTZ) END AS start_time,
+                   list_extract(?::TIMESTAMPTZ[], CAST(parse_filename(file, true) AS INTEGER))
+                       AS superseded_from
+            FROM (
+                SELECT parse_filename(filename) AS file, unnest(data) AS payload,
+                       unnest(range(len(data))) AS ord
+                FROM read_json(?, columns = {{'data': 'JSON[]'}}, format = 'auto', filename = true,
+                               maximum_object_size = {object_size})
+            )
+        )
+        WHERE superseded_from IS NULL OR start_time < superseded_from
+    )"""
+
+
+def _remove_leftover_duplicates(conn: duckdb.DuckDBPyConnection, day_params: list[Any]) -> int:
+    """Delete extra copies of a ``request_id`` among the loaded days (expected none), with a warning."""
+    extra = int(
+        _scalar(
+            conn,
+            f"SELECT count(*) - count(DISTINCT request_id) FROM {SPEND_TABLE} WHERE {_DAYS_PREDICATE}",
+            day_params,
+        )
+    )
+    if not extra:
+        return 0
+    log.warning(
+        "%d spend-log row(s) arrived twice outside adjacent-window boundaries; deleting the extra copies "
+        "(keeping the smallest payload text), which makes this commit rewrite the loaded rows",
+        extra,
+    )
+    return _changed(
+        conn,
+        f"""
+        DELETE FROM {SPEND_TABLE} WHERE rowid IN (
+            SELECT rowid FROM {SPEND_TABLE}
+            WHERE {_DAYS_PREDICATE} AND request_id IN (
+                SELECT request_id FROM {SPEND_TABLE} WHERE {_DAYS_PREDICATE}
+                GROUP BY request_id HAVING count(*) > 1)
+            QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY payload::VARCHAR) > 1)
+        """,
+        day_params + day_params,
+    )
 
 
 def _finished(
