@@ -93,6 +93,14 @@ def test_content_encoding_is_decoded_by_httpx() -> None:
         assert http.get("/x").json() == {"data": []}
 
 
+def test_chunked_bodies_are_reassembled() -> None:
+    chunks = [b'{"data": [', b"1, 2", b"]}"]
+    body = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in chunks) + b"0\r\n\r\n"
+    raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body
+    with tcp_server(lambda conn: conn.sendall(raw)) as (url, _), client(url) as http:
+        assert http.get("/x").json() == {"data": [1, 2]}
+
+
 def test_streamed_reads_return_the_whole_body() -> None:
     body = bytes(range(256)) * 20_000
     with tcp_server(respond(body)) as (url, _), client(url) as http, http.stream("GET", "/x") as response:
