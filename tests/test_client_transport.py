@@ -87,6 +87,14 @@ def test_status_headers_and_body_arrive_as_httpx_builds_them() -> None:
     assert accepted[0] == 1, "the second request reuses the pooled connection"
 
 
+def test_a_response_closed_unread_does_not_leak_into_the_next_one() -> None:
+    with tcp_server(respond(b"x" * 300_000)) as (url, accepted), client(url) as http:
+        with http.stream("GET", "/first"):
+            pass
+        assert http.get("/second").content == b"x" * 300_000
+    assert accepted[0] == 2, "the unread connection is closed, not reused"
+
+
 def test_content_encoding_is_decoded_by_httpx() -> None:
     body = gzip.compress(b'{"data": []}')
     with tcp_server(respond(body, "Content-Encoding: gzip")) as (url, _), client(url) as http:
@@ -145,7 +153,8 @@ def test_the_client_uses_httpx_own_transport_when_a_proxy_is_configured(
 ) -> None:
     for name in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
-    assert isinstance(default_transport(4), Urllib3Transport)
+    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
+    assert isinstance(default_transport(4), Urllib3Transport), "NO_PROXY alone configures no proxy"
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
     assert default_transport(4) is None
 

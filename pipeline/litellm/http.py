@@ -169,7 +169,8 @@ class Fetcher:
 def default_transport(pool_size: int) -> httpx.BaseTransport | None:
     """:class:`Urllib3Transport`, or httpx's own (``None``) when the environment configures a proxy,
     which only httpx's transport honours."""
-    return None if urllib.request.getproxies() else Urllib3Transport(pool_size)
+    proxies = {scheme for scheme in urllib.request.getproxies() if scheme != "no"}
+    return None if proxies else Urllib3Transport(pool_size)
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:

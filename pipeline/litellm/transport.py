@@ -56,14 +56,18 @@ class _BodyStream(httpx.SyncByteStream):
     def __init__(self, response: urllib3.BaseHTTPResponse, request: httpx.Request) -> None:
         self._response = response
         self._request = request
+        self._consumed = False
 
     def __iter__(self) -> Iterator[bytes]:
         with _httpx_errors(self._request):
             body = self._response.read(decode_content=False)
+        self._consumed = True
         if body:
             yield body
 
     def close(self) -> None:
+        if not self._consumed:
+            self._response.close()  # an unread body would be read as the next response on this connection
         self._response.release_conn()
 
 
