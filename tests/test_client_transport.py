@@ -95,6 +95,14 @@ def test_a_response_closed_unread_does_not_leak_into_the_next_one() -> None:
     assert accepted[0] == 2, "the unread connection is closed, not reused"
 
 
+def test_non_ascii_header_bytes_pass_through_as_httpx_own_transport_keeps_them() -> None:
+    reply = respond(b"{}", "X-Note: café")  # sent as UTF-8 bytes
+    with tcp_server(reply) as (url, _), client(url) as http:
+        response = http.get("/x")
+    assert response.json() == {}
+    assert response.headers.raw[-1] == (b"X-Note", "café".encode())
+
+
 def test_content_encoding_is_decoded_by_httpx() -> None:
     body = gzip.compress(b'{"data": []}')
     with tcp_server(respond(body, "Content-Encoding: gzip")) as (url, _), client(url) as http:

@@ -170,6 +170,18 @@ def test_spend_logs_offset_paged_window_keeps_one_copy_per_request(
     assert "arrived twice" not in caplog.text
 
 
+def test_spend_logs_an_out_of_range_row_repeated_across_pages_is_out_of_range_once(tmp_path: Path) -> None:
+    first, second = _windows_for(DAY_A)
+    pages = [
+        spend_page(first, [spend_row("a1", first.start + timedelta(hours=1))]),
+        spend_page(second, [spend_row("a2", second.end - timedelta(hours=1)), spend_row("late", second.end)]),
+        spend_page(second, [spend_row("late", second.end)], number=2),
+    ]
+    with write_connection(tmp_path / "w.duckdb") as conn:
+        result = load_spend_logs(conn, spool_spend_logs(pages, tmp_path / "s1"), [DAY_A], "run-1", T0)
+    assert (result.rows_inserted, result.duplicates_dropped, result.out_of_range_dropped) == (2, 1, 1)
+
+
 def test_spend_logs_unexpected_duplicates_are_removed_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:

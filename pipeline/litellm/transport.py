@@ -98,15 +98,21 @@ class Urllib3Transport(httpx.BaseTransport):
                 decode_content=False,
                 timeout=urllib3.Timeout(connect=timeout.get("connect"), read=timeout.get("read")),
             )
-        return httpx.Response(
-            status_code=response.status,
-            headers=list(response.headers.items()),
-            stream=_BodyStream(response, request),
-            extensions={
-                "http_version": b"HTTP/1.1",
-                "reason_phrase": (response.reason or "").encode("ascii", "replace"),
-            },
-        )
+        try:
+            return httpx.Response(
+                status_code=response.status,
+                # http.client decoded the header bytes as latin-1; hand httpx the original bytes
+                headers=[(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()],
+                stream=_BodyStream(response, request),
+                extensions={
+                    "http_version": b"HTTP/1.1",
+                    "reason_phrase": (response.reason or "").encode("latin-1", "replace"),
+                },
+            )
+        except BaseException:
+            response.close()
+            response.release_conn()
+            raise
 
     def close(self) -> None:
         self._pool.clear()

@@ -147,9 +147,13 @@ def bulk_load_settings(conn: duckdb.DuckDBPyConnection, limit: str, threads: int
     try:
         yield
     finally:
-        conn.execute(f"SET memory_limit = '{_checked_size(previous)}'")
-        conn.execute(f"SET preserve_insertion_order = {'true' if previous_order else 'false'}")
-        conn.execute(f"SET threads = {previous_threads}")
+        try:
+            conn.execute(f"SET memory_limit = '{_checked_size(previous)}'")
+            conn.execute(f"SET preserve_insertion_order = {'true' if previous_order else 'false'}")
+            conn.execute(f"SET threads = {previous_threads}")
+        except duckdb.Error as exc:
+            # e.g. a failed ROLLBACK left the connection unusable: keep the original error visible
+            log.warning("could not restore the connection's settings after a bulk load: %s", exc)
 
 
 @contextmanager

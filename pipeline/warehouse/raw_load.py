@@ -244,8 +244,9 @@ def load_spend_logs(
             out_of_range = int(
                 _scalar(
                     conn,
-                    f"SELECT count(*) FROM {_spend_rows(size)} "
-                    "WHERE NOT list_contains(?::DATE[], partition_date)",
+                    # a row repeated across the pages of an OFFSET-paged window is out of range once
+                    "SELECT count(DISTINCT coalesce(request_id, file || ':' || ord)) "
+                    f"FROM {_spend_rows(size)} WHERE NOT list_contains(?::DATE[], partition_date)",
                     [bounds, edges, list(wanted)],
                 )
             )
