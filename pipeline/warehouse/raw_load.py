@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
@@ -207,22 +207,27 @@ def load_spend_logs(
         if spool.pages == 0:
             return deleted, 0, 0, 0
         conn.execute(_SPEND_PAGES_SQL, [str(spool.manifest), list(wanted), list(wanted)])
-        pages = conn.execute(
-            "SELECT seq, file, superseded_from, offset_paged, may_leave_range "
-            f"FROM {_SPEND_PAGES} ORDER BY seq"
-        ).fetchall()
+        pages = [
+            _SpoolPage(*row)
+            for row in conn.execute(
+                f"SELECT {', '.join(_SpoolPage._fields)} FROM {_SPEND_PAGES} ORDER BY seq"
+            ).fetchall()
+        ]
         total = int(_scalar(conn, f"SELECT coalesce(sum(item_count), 0) FROM {_SPEND_PAGES}"))
         conn.execute(f"DROP TABLE {_SPEND_PAGES}")
-        bounds: list[datetime | None] = [None] * max(page[0] for page in pages)
-        for seq, _, superseded_from, _, _ in pages:
-            bounds[seq - 1] = superseded_from
+        bounds: list[datetime | None] = [None] * max(page.seq for page in pages)
+        for page in pages:
+            bounds[page.seq - 1] = page.superseded_from
 
-        def files(pick: Callable[[tuple[Any, ...]], bool]) -> list[str]:
-            return [str(spool.pages_dir / page[1]) for page in pages if pick(page)]
+        def files(pick: Callable[[_SpoolPage], bool]) -> list[str]:
+            return [str(spool.pages_dir / page.file) for page in pages if pick(page)]
 
         size = _object_size(spool)
         kept = 0
-        for group, dedupe in ((files(lambda p: not p[3]), ""), (files(lambda p: p[3]), _DEDUPE_OFFSET_PAGES)):
+        for group, dedupe in (
+            (files(lambda p: not p.offset_paged), ""),
+            (files(lambda p: p.offset_paged), _DEDUPE_OFFSET_PAGES),
+        ):
             if group:
                 kept += _changed(
                     conn,
@@ -238,7 +243,7 @@ def load_spend_logs(
                     """,
                     [extracted_at, run_id, bounds, group, list(wanted)],
                 )
-        edges = files(lambda p: p[4])
+        edges = files(lambda p: p.may_leave_range)
         out_of_range = 0
         if edges:
             out_of_range = int(
@@ -270,8 +275,9 @@ CREATE OR REPLACE TEMP TABLE {_SPEND_PAGES} AS
 WITH pages AS (SELECT seq, file, item_count, window_start, window_end FROM {_SPEND_MANIFEST})
 SELECT p.seq, p.file, p.item_count,
        -- bounds are inclusive: rows at or after a window's end belong to the window starting there
-       (SELECT min(n.window_start) FROM pages AS n
-        WHERE n.window_start = p.window_end AND n.window_start > p.window_start) AS superseded_from,
+       CASE WHEN EXISTS (SELECT 1 FROM pages AS n
+                         WHERE n.window_start = p.window_end AND n.window_start > p.window_start)
+            THEN p.window_end END AS superseded_from,
        count(*) OVER (PARTITION BY p.window_start, p.window_end) > 1 AS offset_paged,
        NOT (list_contains(?::DATE[], CAST(timezone('UTC', p.window_start) AS DATE))
             AND list_contains(?::DATE[], CAST(timezone('UTC', p.window_end) AS DATE))
@@ -281,6 +287,17 @@ FROM pages AS p
 """
 """One row per spooled page: whose rows a later window supersedes, whether its window was OFFSET-paged, and
 whether its window reaches beyond ``days`` (only such pages can hold out-of-range rows)."""
+
+
+class _SpoolPage(NamedTuple):
+    """A row of ``_SPEND_PAGES``."""
+
+    seq: int
+    file: str
+    superseded_from: datetime | None
+    offset_paged: bool
+    may_leave_range: bool
+
 
 _DEDUPE_OFFSET_PAGES = "QUALIFY row_number() OVER (PARTITION BY request_id ORDER BY payload::VARCHAR) = 1"
 
